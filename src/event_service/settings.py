@@ -1,0 +1,125 @@
+"""Every environment variable the service reads, typed, in one place.
+
+Names follow the seed (`PORT`, `DB_*`, `REDIS_*`, `JWT_*` ...); new ones are
+documented in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False, populate_by_name=True)
+
+    # Core
+    node_env: str = Field(default="production", validation_alias="NODE_ENV")
+    app_env: str | None = Field(default=None, validation_alias="APP_ENV")
+    service_name: str = "event-service"
+    host: str = "0.0.0.0"
+    port: int = Field(default=3003, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
+
+    # Database: DATABASE_URL wins; else DB_* when DB_HOST is set; else embedded.
+    database_url: str | None = None
+    db_host: str | None = None
+    db_port: int = 5432
+    db_user: str = "postgres"
+    db_password: str = ""
+    db_name: str = "postgres"
+    db_pool_min: int = Field(default=2, ge=0)
+    db_pool_max: int = Field(default=10, ge=1)
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0)
+    event_service_data_dir: Path = Path("./.event-service")
+    auto_migrate: bool = True
+
+    # Redis (optional)
+    redis_url: str | None = None
+    redis_host: str | None = None
+    redis_port: int = 6379
+    redis_password: str | None = None
+    redis_db: int = 0
+
+    # Security
+    jwt_secret: str | None = None
+    jwt_public_key: str | None = None
+    jwt_private_key: str | None = None
+    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    auth_service_url: str | None = None
+
+    # Other services
+    venue_service_url: str | None = None
+    venue_timeout_seconds: float = Field(default=5.0, gt=0)
+    venue_breaker_failure_ratio: float = Field(default=0.5, gt=0, le=1)
+    venue_breaker_reset_seconds: float = Field(default=30.0, gt=0)
+    venue_breaker_min_calls: int = Field(default=4, ge=1)
+
+    # Logging
+    log_level: str = "info"
+    log_format: Literal["json", "pretty"] = "json"
+
+    # Jobs and domain limits
+    reservation_cleanup_interval_minutes: float = Field(default=1.0, gt=0)
+    reservation_default_minutes: int = Field(default=15, ge=1)
+    reservation_max_minutes: int = Field(default=60, ge=1)
+    reservation_max_extend_minutes: int = Field(default=30, ge=1)
+    reservation_lock_timeout_ms: int = Field(default=2000, ge=1)
+    max_active_holds_per_event: int = Field(default=10, ge=0)
+    max_event_advance_days: int = Field(default=730, ge=1)
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    default_tenant_id: str = "00000000-0000-0000-0000-000000000001"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.lower()
+        if level == "warn":
+            level = "warning"
+        if level not in {"debug", "info", "warning", "error", "critical"}:
+            raise ValueError("LOG_LEVEL must be one of debug, info, warn, error")
+        return level
+
+    @property
+    def environment(self) -> str:
+        return (self.app_env or self.node_env).lower()
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment in {"development", "dev", "test"}
+
+    @cached_property
+    def external_database_url(self) -> str | None:
+        """The configured server as an asyncpg URL, or None for the embedded one."""
+        if self.database_url:
+            return to_asyncpg_url(self.database_url)
+        if self.db_host:
+            auth = quote(self.db_user, safe="")
+            if self.db_password:
+                auth += ":" + quote(self.db_password, safe="")
+            return f"postgresql+asyncpg://{auth}@{self.db_host}:{self.db_port}/{quote(self.db_name, safe='')}"
+        return None
+
+    @property
+    def redis_dsn(self) -> str | None:
+        if self.redis_url:
+            return self.redis_url
+        if self.redis_host:
+            auth = f":{quote(self.redis_password, safe='')}@" if self.redis_password else ""
+            return f"redis://{auth}{self.redis_host}:{self.redis_port}/{self.redis_db}"
+        return None
+
+
+def to_asyncpg_url(url: str) -> str:
+    """Accept the usual spellings (postgres://, postgresql://) and pin the asyncpg driver."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError("DATABASE_URL must be a postgresql:// URL")
