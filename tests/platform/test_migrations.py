@@ -50,7 +50,8 @@ async def test_available_capacity_is_derived_and_never_negative(engine) -> None:
         event_id = (
             await conn.execute(
                 text(
-                    "INSERT INTO events (tenant_id, venue_id, name, slug) VALUES (:t, gen_random_uuid(), 'E', 'e') RETURNING id"
+                    "INSERT INTO events (tenant_id, venue_id, name, slug) "
+                    "VALUES (:t, gen_random_uuid(), 'E', 'e') RETURNING id"
                 ),
                 {"t": tenant},
             )

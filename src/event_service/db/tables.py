@@ -12,6 +12,7 @@ the migrated database with this metadata. Rules the database itself keeps:
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -501,6 +502,28 @@ idempotency_keys = Table(
     Column("created_at", TZ, nullable=False, server_default=text("now()"), index=True),
     Column("completed_at", TZ),
 )
+
+# Transactional outbox: every state change writes its domain event here, in the
+# same transaction. `seq` (per tenant) is assigned after commit by the relay's
+# sequencer, so readers of the change feed never see n+1 before n.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    _tenant(),
+    Column("seq", BigInteger),
+    Column("type", String(100), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("envelope", JSONB, nullable=False),
+    Column("created_at", TZ, nullable=False, server_default=text("clock_timestamp()")),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", TZ, nullable=False, server_default=text("now()")),
+    Column("delivered_at", TZ),
+    Column("last_error", Text),
+)
+Index("ix_outbox_unsequenced", outbox.c.created_at, postgresql_where=outbox.c.seq.is_(None))
+Index("ix_outbox_pending", outbox.c.next_attempt_at, postgresql_where=outbox.c.delivered_at.is_(None))
+Index("uq_outbox_tenant_seq", outbox.c.tenant_id, outbox.c.seq, unique=True)
 
 TABLES_WITH_UPDATED_AT = (
     "venues",

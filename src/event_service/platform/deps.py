@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,9 +16,23 @@ def get_database(request: Request) -> Database:
     return database
 
 
-def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+@dataclass(frozen=True)
+class RequestMeta:
+    """What the audit trail records about where a change came from."""
+
+    request_id: str | None
+    ip_address: str | None
+    user_agent: str | None
+
+
+def request_meta(request: Request) -> RequestMeta:
+    return RequestMeta(
+        request_id=request.scope.get("state", {}).get("request_id"),
+        ip_address=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
 
 
 CurrentPrincipal = Annotated[Principal, Depends(principal_from_request)]
 Db = Annotated[Database, Depends(get_database)]
+Meta = Annotated[RequestMeta, Depends(request_meta)]

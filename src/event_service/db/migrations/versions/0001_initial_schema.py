@@ -690,6 +690,35 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index(op.f("ix_capacity_reservations_user_id"), "capacity_reservations", ["user_id"], unique=False)
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.Column("tenant_id", sa.UUID(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=True),
+        sa.Column("type", sa.String(length=100), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("envelope", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column(
+            "created_at", sa.TIMESTAMP(timezone=True), server_default=sa.text("clock_timestamp()"), nullable=False
+        ),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("next_attempt_at", sa.TIMESTAMP(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("delivered_at", sa.TIMESTAMP(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+    )
+    op.create_index(op.f("ix_outbox_tenant_id"), "outbox", ["tenant_id"], unique=False)
+    op.create_index(
+        "ix_outbox_unsequenced", "outbox", ["created_at"], unique=False, postgresql_where=sa.text("seq IS NULL")
+    )
+    op.create_index(
+        "ix_outbox_pending",
+        "outbox",
+        ["next_attempt_at"],
+        unique=False,
+        postgresql_where=sa.text("delivered_at IS NULL"),
+    )
+    op.create_index("uq_outbox_tenant_seq", "outbox", ["tenant_id", "seq"], unique=True)
     for table in TABLES_WITH_UPDATED_AT:
         op.execute(
             f"CREATE TRIGGER {table}_set_updated_at BEFORE UPDATE ON {table} "
@@ -713,6 +742,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("outbox")
     op.drop_index(op.f("ix_capacity_reservations_user_id"), table_name="capacity_reservations")
     op.drop_index("ix_capacity_reservations_tenant_status", table_name="capacity_reservations")
     op.drop_index(op.f("ix_capacity_reservations_tenant_id"), table_name="capacity_reservations")
