@@ -71,7 +71,7 @@ async def _migrate(action: str, revision: str | None, settings: Settings) -> int
     engine = create_engine(url, settings)
     try:
         if action == "upgrade":
-            await migrate.upgrade(engine, revision or "head")
+            await migrate.upgrade(engine, revision or "heads")
         elif action == "downgrade":
             await migrate.downgrade(engine, revision or "-1")
         print(await migrate.current(engine) or "base")

@@ -26,7 +26,7 @@ def _locked(connection: Connection) -> None:
     connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_ID})")
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     def run(connection: Connection) -> None:
         _locked(connection)
         command.upgrade(alembic_config(connection), revision)
