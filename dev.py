@@ -26,7 +26,7 @@ def sh(*args: str | Path, env: dict[str, str] | None = None) -> None:
 
 
 def install(extra: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
         sys.exit("event-service needs Python 3.11 or newer")
     if not (BIN / "python").exists():
         venv.EnvBuilder(with_pip=True).create(VENV)
