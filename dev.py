@@ -37,7 +37,8 @@ def install(extra: str) -> None:
 def run(argv: list[str]) -> None:
     install("")
     env = {**os.environ}
-    env.setdefault("NODE_ENV", "development")
+    if not env.get("NODE_ENV") and not env.get("APP_ENV"):
+        env["NODE_ENV"] = "development"
     os.execve(str(BIN / "event-service"), [str(BIN / "event-service"), "serve", *argv], env)
 
 

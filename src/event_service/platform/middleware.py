@@ -20,6 +20,23 @@ access_log = get_logger("access")
 log = get_logger("errors")
 
 
+API_PREFIX = "/api/v1"
+
+
+def route_template(scope: Scope) -> str | None:
+    """The matched route's template, e.g. /api/v1/events/{event_id}, or None when nothing matched.
+
+    FastAPI keeps an included router's routes with their own paths, so the
+    /api/v1 mount prefix is restored here from the request path.
+    """
+    path: str | None = getattr(scope.get("route"), "path", None)
+    if path is None:
+        return None
+    if scope["path"].startswith(API_PREFIX) and not path.startswith(API_PREFIX):
+        return API_PREFIX + path
+    return path
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -92,12 +109,11 @@ class RequestContextMiddleware:
 
     @staticmethod
     def _log(scope: Scope, status: int, started: float) -> None:
-        route: Any = scope.get("route")
         principal: Any = scope.get("state", {}).get("principal")
         access_log.info(
             "request",
             method=scope["method"],
-            route=getattr(route, "path", None) or scope["path"],
+            route=route_template(scope) or scope["path"],
             status=status,
             durationMs=round((time.perf_counter() - started) * 1000, 2),
             tenantId=str(principal.tenant_id) if principal else None,
