@@ -10,6 +10,7 @@ import httpx
 from fastapi import APIRouter, FastAPI
 
 from event_service import __version__, health
+from event_service.categories import router as categories_router
 from event_service.db import migrate
 from event_service.db.embedded import EmbeddedPostgres
 from event_service.db.engine import Database, create_engine
@@ -18,14 +19,22 @@ from event_service.platform import whoami
 from event_service.platform.auth import TokenVerifier
 from event_service.platform.error_handlers import install_error_handlers
 from event_service.platform.logging import configure_logging, get_logger
-from event_service.platform.middleware import RequestContextMiddleware
+from event_service.platform.middleware import API_PREFIX, RequestContextMiddleware
 from event_service.platform.responses import JSON
+from event_service.pricing import router as pricing_router
 from event_service.settings import Settings
+from event_service.venues import router as venues_router
+from event_service.venues.service import start_venue_directory, venue_readiness_probe
 
 log = get_logger("app")
 
 # Each domain contributes one router; all of them live under /api/v1.
-API_ROUTERS: list[APIRouter] = [whoami.router]
+API_ROUTERS: list[APIRouter] = [
+    whoami.router,
+    venues_router.router,
+    categories_router.router,
+    pricing_router.router,
+]
 
 
 @asynccontextmanager
@@ -76,10 +85,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.readiness_probes = {}  # name -> () -> {"status": ...}
     app.state.on_startup = []  # async (app) -> None, run once the database is up
     install_error_handlers(app)
+    app.state.on_startup.append(start_venue_directory)
+    register_readiness_probe(app, "venue_service", venue_readiness_probe(app))
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_body_bytes)
     app.include_router(health.router)
     for router in API_ROUTERS:
-        app.include_router(router, prefix="/api/v1")
+        app.include_router(router, prefix=API_PREFIX)
     return app
 
 
