@@ -22,6 +22,7 @@ from event_service.platform.logging import configure_logging, get_logger
 from event_service.platform.middleware import API_PREFIX, RequestContextMiddleware
 from event_service.platform.responses import JSON
 from event_service.pricing import router as pricing_router
+from event_service.schedules import router as schedules_router
 from event_service.settings import Settings
 from event_service.venues import router as venues_router
 from event_service.venues.service import start_venue_directory, venue_readiness_probe
@@ -34,6 +35,7 @@ API_ROUTERS: list[APIRouter] = [
     venues_router.router,
     categories_router.router,
     pricing_router.router,
+    schedules_router.router,
 ]
 
 

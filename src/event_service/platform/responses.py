@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,9 @@ def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
         # Emitted verbatim as a JSON number: 248.40 stays 248.40, no float rounding.
         return orjson.Fragment(format(value, "f"))
+    if isinstance(value, uuid.UUID):
+        # asyncpg returns its own UUID subclass, which orjson does not take natively.
+        return str(value)
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
