@@ -15,6 +15,8 @@ from event_service.db import migrate
 from event_service.db.embedded import EmbeddedPostgres
 from event_service.db.engine import Database, create_engine
 from event_service.jobs.periodic import PeriodicJob
+from event_service.outbox import relay as outbox_relay
+from event_service.outbox import router as outbox_router
 from event_service.platform import whoami
 from event_service.platform.auth import TokenVerifier
 from event_service.platform.error_handlers import install_error_handlers
@@ -36,6 +38,7 @@ API_ROUTERS: list[APIRouter] = [
     categories_router.router,
     pricing_router.router,
     schedules_router.router,
+    outbox_router.router,
 ]
 
 
@@ -66,6 +69,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         for job in app.state.jobs.values():
             await job.stop()
+        for stop in reversed(app.state.on_shutdown):
+            try:
+                await stop(app)
+            except Exception as exc:  # one failing hook must not keep the pools open
+                log.error("shutdown_hook_failed", hook=getattr(stop, "__qualname__", str(stop)), exc_info=exc)
         await http.aclose()
         await database.dispose()
         if embedded is not None:
@@ -86,8 +94,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.jobs = {}  # name -> PeriodicJob, started in the lifespan
     app.state.readiness_probes = {}  # name -> () -> {"status": ...}
     app.state.on_startup = []  # async (app) -> None, run once the database is up
+    app.state.on_shutdown = []  # async (app) -> None, run in reverse after the jobs stop, before the pools close
     install_error_handlers(app)
     app.state.on_startup.append(start_venue_directory)
+    app.state.on_startup.append(outbox_relay.install)  # the outbox relay job (docs/outbox.md)
     register_readiness_probe(app, "venue_service", venue_readiness_probe(app))
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_body_bytes)
     app.include_router(health.router)

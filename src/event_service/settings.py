@@ -77,6 +77,37 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     default_tenant_id: str = "00000000-0000-0000-0000-000000000001"
 
+    # Operations (docs/operations.md): cache, rate limits, tracing, shutdown
+    redis_key_prefix: str = "event-service:"
+    redis_socket_timeout_ms: int = Field(default=100, ge=1)
+    redis_retry_max_seconds: float = Field(default=5.0, gt=0)
+    cache_ttl_seconds: int = Field(default=300, ge=1)
+    rate_limit_enabled: bool = True
+    rate_limit_default: str = "100/minute"
+    rate_limit_routes: str = ""
+    otel_exporter_otlp_endpoint: str | None = None
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+
+    # Outbox relay and sinks (docs/outbox.md)
+    event_bus_url: str | None = None  # unset/none, amqp://, nats://, redis://
+    event_bus_exchange: str = "event-service.events"  # RabbitMQ topic exchange
+    event_bus_subject_prefix: str = "events"  # NATS subject <prefix>.<type>
+    event_bus_nats_stream: str = "EVENTS"  # JetStream stream holding <prefix>.>
+    event_bus_stream: str = "event-service:events"  # Redis stream key
+    event_bus_stream_maxlen: int | None = Field(default=None, ge=1)
+    event_bus_publish_timeout_seconds: float = Field(default=10.0, gt=0)
+    outbox_relay_enabled: bool = True
+    outbox_relay_interval_seconds: float = Field(default=1.0, gt=0)
+    outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
+    outbox_lease_seconds: float = Field(default=60.0, gt=0)
+    outbox_retry_base_seconds: float = Field(default=1.0, gt=0)
+    outbox_retry_max_seconds: float = Field(default=300.0, gt=0)
+    outbox_retention_days: float = Field(default=30.0, gt=0)
+    outbox_prune_interval_seconds: float = Field(default=300.0, gt=0)
+    outbox_degraded_after_seconds: float = Field(default=60.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_max_consecutive_failures: int = Field(default=10, ge=1)
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

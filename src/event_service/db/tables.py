@@ -524,6 +524,73 @@ outbox = Table(
 Index("ix_outbox_unsequenced", outbox.c.created_at, postgresql_where=outbox.c.seq.is_(None))
 Index("ix_outbox_pending", outbox.c.next_attempt_at, postgresql_where=outbox.c.delivered_at.is_(None))
 Index("uq_outbox_tenant_seq", outbox.c.tenant_id, outbox.c.seq, unique=True)
+# "No earlier undelivered row of the same subject": the relay's ordering check.
+Index(
+    "ix_outbox_undelivered_subject",
+    outbox.c.tenant_id,
+    outbox.c.subject,
+    outbox.c.seq,
+    postgresql_where=outbox.c.delivered_at.is_(None),
+)
+
+# Per tenant: the last seq the sequencer handed out, and the highest seq pruned
+# (a change-feed cursor below it can no longer be replayed). Kept apart from the
+# outbox rows so that pruning every row of a tenant never restarts its sequence.
+outbox_sequences = Table(
+    "outbox_sequences",
+    metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("last_seq", BigInteger, nullable=False, server_default="0"),
+    Column("pruned_through", BigInteger, nullable=False, server_default="0"),
+)
+
+# HTTP endpoints a tenant registers; each gets its own signed copy of the events.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("url", Text, nullable=False),
+    Column("event_types", ARRAY(Text)),  # NULL: every type
+    Column("secret", Text, nullable=False),
+    Column("consecutive_failures", Integer, nullable=False, server_default="0"),
+    Column("disabled_at", TZ),
+    Column("last_error", Text),
+    Column("last_success_at", TZ),
+    Column("created_at", TZ, nullable=False, server_default=text("now()")),
+)
+
+# One row per (webhook, outbox row), fanned out when the row is sequenced.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("webhook_id", UUID(as_uuid=True), ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("outbox_id", UUID(as_uuid=True), ForeignKey("outbox.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", TZ, nullable=False, server_default=text("now()")),
+    Column("delivered_at", TZ),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("created_at", TZ, nullable=False, server_default=text("now()")),
+    UniqueConstraint("webhook_id", "outbox_id"),
+)
+Index(
+    "ix_webhook_deliveries_pending",
+    webhook_deliveries.c.next_attempt_at,
+    postgresql_where=webhook_deliveries.c.delivered_at.is_(None),
+)
+Index(
+    "ix_webhook_deliveries_undelivered_subject",
+    webhook_deliveries.c.webhook_id,
+    webhook_deliveries.c.subject,
+    webhook_deliveries.c.seq,
+    postgresql_where=webhook_deliveries.c.delivered_at.is_(None),
+)
+Index("ix_webhook_deliveries_outbox_id", webhook_deliveries.c.outbox_id)
 
 TABLES_WITH_UPDATED_AT = (
     "venues",
