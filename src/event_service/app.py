@@ -14,6 +14,7 @@ from event_service.categories import router as categories_router
 from event_service.db import migrate
 from event_service.db.embedded import EmbeddedPostgres
 from event_service.db.engine import Database, create_engine
+from event_service.events import router as events_router
 from event_service.jobs.periodic import PeriodicJob
 from event_service.outbox import relay as outbox_relay
 from event_service.outbox import router as outbox_router
@@ -34,6 +35,7 @@ log = get_logger("app")
 # Each domain contributes one router; all of them live under /api/v1.
 API_ROUTERS: list[APIRouter] = [
     whoami.router,
+    events_router.router,
     venues_router.router,
     categories_router.router,
     pricing_router.router,
