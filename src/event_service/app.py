@@ -10,11 +10,13 @@ import httpx
 from fastapi import APIRouter, FastAPI
 
 from event_service import __version__, health
+from event_service.capacity import router as capacity_router
 from event_service.categories import router as categories_router
 from event_service.db import migrate
 from event_service.db.embedded import EmbeddedPostgres
 from event_service.db.engine import Database, create_engine
 from event_service.events import router as events_router
+from event_service.jobs.expiry import reservation_cleanup_job
 from event_service.jobs.periodic import PeriodicJob
 from event_service.outbox import relay as outbox_relay
 from event_service.outbox import router as outbox_router
@@ -25,6 +27,8 @@ from event_service.platform.logging import configure_logging, get_logger
 from event_service.platform.middleware import API_PREFIX, RequestContextMiddleware
 from event_service.platform.responses import JSON
 from event_service.pricing import router as pricing_router
+from event_service.reports import router as reports_router
+from event_service.reservations import router as reservations_router
 from event_service.schedules import router as schedules_router
 from event_service.settings import Settings
 from event_service.venues import router as venues_router
@@ -41,6 +45,9 @@ API_ROUTERS: list[APIRouter] = [
     pricing_router.router,
     schedules_router.router,
     outbox_router.router,
+    capacity_router.router,
+    reservations_router.router,
+    reports_router.router,
 ]
 
 
@@ -100,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.state.on_startup.append(start_venue_directory)
     app.state.on_startup.append(outbox_relay.install)  # the outbox relay job (docs/outbox.md)
+    register_job(app, "reservationCleanup", reservation_cleanup_job(app))  # docs/reservations.md
     register_readiness_probe(app, "venue_service", venue_readiness_probe(app))
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_body_bytes)
     app.include_router(health.router)

@@ -1,4 +1,4 @@
-"""event-service serve | migrate | token."""
+"""event-service serve | migrate | token | reconcile."""
 
 from __future__ import annotations
 
@@ -110,6 +110,34 @@ def _token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
+    """Recompute every section's counters from the reservation ledger; exit 1 if drift remains."""
+    from event_service.db.embedded import EmbeddedPostgres
+    from event_service.db.engine import Database, create_engine
+    from event_service.platform.responses import dumps
+    from event_service.reservations.service import reconcile
+
+    embedded = None
+    url = settings.external_database_url
+    if url is None:
+        embedded = EmbeddedPostgres(settings.event_service_data_dir)
+        url = embedded.start()
+    database = Database(create_engine(url, settings))
+    try:
+        report = await reconcile(
+            database,
+            uuid.UUID(args.tenant) if args.tenant else None,
+            fix=args.fix,
+            event_id=uuid.UUID(args.event) if args.event else None,
+        )
+    finally:
+        await database.dispose()
+        if embedded is not None:
+            embedded.stop()
+    print(dumps(report).decode())
+    return 0 if not report["drift"] or report["fixed"] == len(report["drift"]) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="event-service")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -128,7 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--user", help="user id (default: a new UUID)")
     token.add_argument("--role", default="admin", help="admin | organizer | service | customer")
     token.add_argument("--lifetime", type=int, default=3600, help="seconds until expiry")
+    _add_reconcile(commands)
     return parser
+
+
+def _add_reconcile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    reconcile = commands.add_parser("reconcile", help="check section counters against the reservation ledger")
+    reconcile.add_argument("--tenant", help="only this tenant (default: every tenant)")
+    reconcile.add_argument("--event", help="only this event")
+    reconcile.add_argument("--fix", action="store_true", help="set drifted counters to the ledger's sums")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -138,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args, settings)
     if args.command == "migrate":
         return asyncio.run(_migrate(args.action, args.revision, settings))
+    if args.command == "reconcile":
+        return asyncio.run(_reconcile(args, settings))
     return _token(args, settings)
 
 

@@ -309,13 +309,17 @@ event_capacity = Table(
         name="uq_event_capacity_section_name",
         postgresql_nulls_not_distinct=True,
     ),
-    UniqueConstraint(
-        "event_id",
-        "schedule_id",
-        "section_code",
-        name="uq_event_capacity_section_code",
-        postgresql_nulls_not_distinct=True,
-    ),
+)
+# section_code is optional; when given it is unique per event and schedule (a NULL
+# schedule counts as one value). Sections without a code never collide.
+Index(
+    "uq_event_capacity_section_code",
+    event_capacity.c.event_id,
+    event_capacity.c.schedule_id,
+    event_capacity.c.section_code,
+    unique=True,
+    postgresql_nulls_not_distinct=True,
+    postgresql_where=event_capacity.c.section_code.is_not(None),
 )
 
 event_pricing = Table(
@@ -483,10 +487,31 @@ Index(
     capacity_reservations.c.expires_at,
     postgresql_where=capacity_reservations.c.status == "ACTIVE",
 )
+# A section's latest ACTIVE expiry (event_capacity.reserved_expires_at) is one index lookup.
+Index(
+    "ix_capacity_reservations_active_section",
+    capacity_reservations.c.capacity_id,
+    capacity_reservations.c.expires_at,
+    postgresql_where=capacity_reservations.c.status == "ACTIVE",
+)
 Index(
     "ix_capacity_reservations_tenant_status",
     capacity_reservations.c.tenant_id,
     capacity_reservations.c.status,
+)
+# Reports (docs/reports.md): sales of a tenant in a date window, and one customer's purchases.
+Index(
+    "ix_capacity_reservations_confirmed",
+    capacity_reservations.c.tenant_id,
+    capacity_reservations.c.status,
+    capacity_reservations.c.confirmed_at,
+)
+Index(
+    "ix_capacity_reservations_customer",
+    capacity_reservations.c.tenant_id,
+    capacity_reservations.c.user_id,
+    capacity_reservations.c.confirmed_at,
+    postgresql_where=capacity_reservations.c.status == "CONFIRMED",
 )
 
 # Idempotency-Key records for reserve and confirm: the first answer, replayed.

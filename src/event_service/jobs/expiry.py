@@ -1,0 +1,28 @@
+"""The reservation cleanup job: every RESERVATION_CLEANUP_INTERVAL_MINUTES, expire due holds.
+
+Each `serve` worker runs one; they share the work safely (SKIP LOCKED batches,
+see reservations.service.expire_due). /health reports it as "reservationCleanup".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI
+
+from event_service.jobs.periodic import PeriodicJob
+from event_service.reservations.service import expire_due
+
+JOB_KEY = "reservationCleanup"
+
+
+def reservation_cleanup_job(app: FastAPI) -> PeriodicJob:
+    return PeriodicJob(JOB_KEY, app.state.settings.reservation_cleanup_interval_minutes * 60, _work(app))
+
+
+def _work(app: FastAPI) -> Callable[[], Awaitable[int]]:
+    async def work() -> int:
+        # Read lazily: app.state.db exists only once the lifespan has started.
+        return await expire_due(app.state.db)
+
+    return work
