@@ -20,7 +20,7 @@ from event_service.jobs.expiry import reservation_cleanup_job
 from event_service.jobs.periodic import PeriodicJob
 from event_service.outbox import relay as outbox_relay
 from event_service.outbox import router as outbox_router
-from event_service.platform import whoami
+from event_service.platform import cache, metrics, ratelimit, tracing, whoami
 from event_service.platform.auth import TokenVerifier
 from event_service.platform.error_handlers import install_error_handlers
 from event_service.platform.logging import configure_logging, get_logger
@@ -109,7 +109,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.on_startup.append(outbox_relay.install)  # the outbox relay job (docs/outbox.md)
     register_job(app, "reservationCleanup", reservation_cleanup_job(app))  # docs/reservations.md
     register_readiness_probe(app, "venue_service", venue_readiness_probe(app))
+    ratelimit.install(app, settings)  # innermost of ours: the request id exists, /api/v1 only
+    metrics.install(app)  # GET /metrics; counts 429s and 500s too
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_request_body_bytes)
+    tracing.install(app, settings)  # only with OTEL_EXPORTER_OTLP_ENDPOINT
+    cache.install(app)  # Redis link and cache, made in the lifespan (docs/operations.md)
     app.include_router(health.router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
+import signal
 import sys
+import tempfile
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
 
 from event_service.settings import Settings
 
@@ -39,23 +44,54 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             "development mode: mint a token with `event-service token --role admin`",
             file=sys.stderr,
         )
+    workers = args.workers or settings.workers
+    metrics_dir = _prepare_multiprocess_metrics(workers)
+    # uvicorn finishes in-flight requests on SIGTERM, runs the lifespan shutdown, then re-raises
+    # the signal it caught; exiting 0 on it (here, and before uvicorn is up) keeps a rolling
+    # deploy's clean stop from looking like a crash.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         uvicorn.run(
             "event_service.app:create_app",
             factory=True,
             host=args.host or settings.host,
             port=args.port or settings.port,
-            workers=args.workers or settings.workers,
+            workers=workers,
             loop="uvloop",
             http="httptools",
             log_config=None,
             access_log=False,
-            timeout_graceful_shutdown=30,
+            timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_seconds)),
         )
     finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
         if embedded is not None:
             embedded.stop()
     return 0
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def _prepare_multiprocess_metrics(workers: int) -> str | None:
+    """With several workers, /metrics must add up all of them: prometheus-client's multiprocess mode.
+
+    Uses PROMETHEUS_MULTIPROC_DIR when set (emptied of old samples first), else a fresh
+    temporary directory that is removed on exit (the returned path). Must run before any
+    worker imports prometheus_client.
+    """
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if configured:
+        for stale in Path(configured).glob("*.db"):
+            stale.unlink(missing_ok=True)
+        return None
+    if workers <= 1:
+        return None
+    created = tempfile.mkdtemp(prefix="event-service-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = created
+    return created
 
 
 async def _migrate(action: str, revision: str | None, settings: Settings) -> int:
