@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from event_service.platform.responses import dumps
 from event_service.settings import Settings
+
+
+def _json_loads(text: str) -> Any:
+    # JSONB numbers come back as Decimal, so a locked price stored as 50.00 renders as 50.00.
+    return json.loads(text, parse_float=Decimal)
+
+
+def _json_dumps(value: Any) -> str:
+    return dumps(value).decode()
 
 
 def create_engine(url: str, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         url,
+        json_serializer=_json_dumps,
+        json_deserializer=_json_loads,
         pool_size=settings.db_pool_max,
         max_overflow=0,
         pool_pre_ping=True,

@@ -113,6 +113,37 @@ async def get_section(conn: AsyncConnection, tenant_id: UUID, capacity_id: UUID)
     return (await conn.execute(query)).mappings().first()
 
 
+async def default_tier_for_section(
+    conn: AsyncConnection, tenant_id: UUID, event_id: UUID, capacity_id: UUID
+) -> RowMapping | None:
+    """The tier a section sells at when a sale names none: its own tier first, then an event-wide one."""
+    section_schedule = (
+        select(event_capacity.c.schedule_id)
+        .where(event_capacity.c.tenant_id == tenant_id, event_capacity.c.id == capacity_id)
+        .scalar_subquery()
+    )
+    query = (
+        select(event_pricing)
+        .where(
+            event_pricing.c.tenant_id == tenant_id,
+            event_pricing.c.event_id == event_id,
+            event_pricing.c.is_active.is_(True),
+            (event_pricing.c.capacity_id == capacity_id)
+            | (
+                event_pricing.c.capacity_id.is_(None)
+                & (event_pricing.c.schedule_id.is_(None) | (event_pricing.c.schedule_id == section_schedule))
+            ),
+        )
+        .order_by(
+            event_pricing.c.capacity_id.is_(None),
+            event_pricing.c.display_order,
+            event_pricing.c.created_at,
+        )
+        .limit(1)
+    )
+    return (await conn.execute(query)).mappings().first()
+
+
 async def get_schedule(conn: AsyncConnection, tenant_id: UUID, schedule_id: UUID) -> RowMapping | None:
     query = select(event_schedules.c.id, event_schedules.c.event_id, event_schedules.c.starts_at).where(
         event_schedules.c.tenant_id == tenant_id, event_schedules.c.id == schedule_id

@@ -119,11 +119,44 @@ async def lock_price(
                 f"At most {tier.max_per_customer} tickets of this pricing per customer; {left} left",
                 code="MAX_PER_CUSTOMER_EXCEEDED",
             )
+    return await _price_data(conn, tenant_id, tier, section, quantity, at)
+
+
+async def price_at_confirmation(
+    conn: AsyncConnection,
+    tenant_id: UUID,
+    event_id: UUID,
+    capacity_id: UUID,
+    pricing_id: UUID | None,
+    quantity: int,
+    at: datetime,
+) -> dict[str, Any] | None:
+    """The price recorded on a sale confirmed without a lock (issue 7: it counts at its tier's price).
+
+    The tier is the reservation's `pricing_id` when it has one, else the section's own tier
+    (an active tier linked to the section, then an event-wide one; lowest display_order first).
+    No sales-window or per-customer checks here: the seats are already held, and refusing the
+    confirmation would lose a sale. None when the event has no tier at all (the sale is free).
+    """
+    row = await (
+        queries.get_pricing(conn, tenant_id, pricing_id)
+        if pricing_id is not None
+        else queries.default_tier_for_section(conn, tenant_id, event_id, capacity_id)
+    )
+    if row is None:
+        return None
+    section = await queries.get_section(conn, tenant_id, capacity_id)
+    return await _price_data(conn, tenant_id, Tier.from_row(row), section, quantity, at)
+
+
+async def _price_data(
+    conn: AsyncConnection, tenant_id: UUID, tier: Tier, section: RowMapping | None, quantity: int, at: datetime
+) -> dict[str, Any]:
     percent_sold = _percent_sold(section)
     starts_at = await _event_start(conn, tenant_id, tier, section, at)
     figures = breakdown(tier, quantity, at, percent_sold, starts_at)
     return {
-        "pricing_id": str(pricing_id),
+        "pricing_id": str(tier.id),
         "locked_price": exact_money(figures.unit_price),
         "locked_at": at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "service_fee": tier.service_fee,

@@ -40,7 +40,7 @@ from event_service.platform.errors import (
 )
 from event_service.platform.logging import get_logger
 from event_service.platform.responses import dumps
-from event_service.pricing.service import lock_price
+from event_service.pricing.service import lock_price, price_at_confirmation
 from event_service.reservations import queries
 from event_service.reservations.schemas import ReserveBody, hold_view, reservation_view
 from event_service.settings import Settings
@@ -297,24 +297,24 @@ async def confirm(
         if current is None:
             raise NotFound("Reservation")
         price: dict[str, Any] | None = None
-        if current["status"] == "ACTIVE" and current["pricing_id"] and current["locked_price_data"] is None:
-            # No lock was taken at reserve time: record the tier's price now.
-            data = await lock_price(
+        if current["status"] == "ACTIVE" and current["locked_price_data"] is None:
+            # No lock was taken at reserve time: the sale counts at its tier's price now.
+            data = await price_at_confirmation(
                 conn,
                 tenant_id,
                 current["event_id"],
                 current["capacity_id"],
                 current["pricing_id"],
                 current["quantity"],
-                current["user_id"],
                 datetime.now(UTC),
             )
-            price = {
-                "locked_price_data": data,
-                "unit_price": data["locked_price"],
-                "total_amount": data["total"],
-                "currency": data["currency"],
-            }
+            if data is not None:
+                price = {
+                    "locked_price_data": {**data, "priced_at": "confirmation"},
+                    "unit_price": data["locked_price"],
+                    "total_amount": data["total"],
+                    "currency": data["currency"],
+                }
         confirmed = await queries.confirm_reservation(conn, tenant_id, reservation_id, owner, price)
         if confirmed is None:
             again = await queries.get_reservation(conn, tenant_id, reservation_id, owner)
