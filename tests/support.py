@@ -65,6 +65,9 @@ def live_server(database_url: str, workers: int = 1, **env: str) -> Iterator[str
         "JWT_SECRET": TEST_JWT_SECRET,
         "LOG_LEVEL": "warning",
         "AUTO_MIGRATE": "false",
+        # Several servers share one PostgreSQL (max_connections 100) in a test run.
+        "DB_POOL_MIN": "1",
+        "DB_POOL_MAX": "6",
         **env,
     }
     process = subprocess.Popen(

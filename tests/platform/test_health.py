@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
 from event_service.app import create_app
 from tests.conftest import make_settings
-from tests.support import free_port
+from tests.support import auth, free_port
 
 
 async def test_health_answers_in_the_seed_shape(client: httpx.AsyncClient) -> None:
@@ -40,3 +42,8 @@ async def test_ready_is_503_naming_the_database_when_it_is_down() -> None:
             assert body["components"]["database"]["status"] == "unhealthy"
             # Liveness does not depend on the database.
             assert (await http.get("/health")).status_code == 200
+            # An API call that needs the database is retryable: 503, never 500.
+            api = await http.get("/api/v1/events", headers=auth(uuid.uuid4(), "admin"))
+            assert api.status_code == 503, api.text
+            assert api.json()["code"] == "SERVICE_UNAVAILABLE"
+            assert api.headers["retry-after"] == "1"

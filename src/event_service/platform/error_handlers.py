@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from event_service.platform.errors import AppError, error_body
@@ -79,7 +81,52 @@ async def on_http_error(request: Request, exc: Exception) -> JSON:
     )
 
 
+# Failures that mean "the database is unreachable or refusing connections right now":
+# the request may succeed if retried, so they answer 503 with Retry-After, never 500.
+_DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08
+    asyncpg.TooManyConnectionsError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    ConnectionError,
+    OSError,
+    TimeoutError,
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when `exc` (or what it wraps) says the database cannot be reached, not that the SQL was wrong."""
+    if isinstance(exc, sa_exc.TimeoutError):  # waited too long for a pooled connection
+        return True
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, _DATABASE_UNAVAILABLE):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+async def on_database_error(request: Request, exc: Exception) -> JSON:
+    if not database_unavailable(exc):
+        raise exc  # a bug: the middleware logs it and answers 500
+    return JSON(
+        error_body("Database temporarily unavailable", "SERVICE_UNAVAILABLE", _request_id(request)),
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    # The pool re-raises a refused connection as the raw OSError or asyncpg error, not a DBAPIError.
+    for kind in (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        app.add_exception_handler(kind, on_database_error)
