@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from event_service.capacity import service
 from event_service.capacity.schemas import CheckBody, CreateSection, UpdateSection
-from event_service.platform.deps import CurrentPrincipal, Db
+from event_service.platform.deps import AppCache, CurrentPrincipal, Db
 from event_service.platform.responses import JSON
 from event_service.venues.service import Venues
 
@@ -22,9 +22,9 @@ async def get_event_capacity(event_id: uuid.UUID, principal: CurrentPrincipal, d
 
 @router.post("/events/{event_id}/capacity")
 async def create_capacity(
-    event_id: uuid.UUID, body: CreateSection, principal: CurrentPrincipal, db: Db, venues: Venues
+    event_id: uuid.UUID, body: CreateSection, principal: CurrentPrincipal, db: Db, venues: Venues, cache: AppCache
 ) -> JSON:
-    section = await service.create_section(db, venues, principal, event_id, body)
+    section = await service.create_section(db, venues, principal, event_id, body, cache=cache)
     return JSON({"capacity": section}, status_code=201)
 
 
@@ -35,9 +35,9 @@ async def get_total_capacity(event_id: uuid.UUID, principal: CurrentPrincipal, d
 
 @router.put("/capacity/{capacity_id}")
 async def update_capacity(
-    capacity_id: uuid.UUID, body: UpdateSection, principal: CurrentPrincipal, db: Db, venues: Venues
+    capacity_id: uuid.UUID, body: UpdateSection, principal: CurrentPrincipal, db: Db, venues: Venues, cache: AppCache
 ) -> JSON:
-    return JSON({"capacity": await service.update_section(db, venues, principal, capacity_id, body)})
+    return JSON({"capacity": await service.update_section(db, venues, principal, capacity_id, body, cache=cache)})
 
 
 @router.post("/capacity/{capacity_id}/check")

@@ -17,6 +17,7 @@ from event_service.capacity.schemas import CreateSection, UpdateSection, section
 from event_service.db.engine import Database
 from event_service.outbox.queries import emit
 from event_service.platform.auth import Principal
+from event_service.platform.cache import Cache, keys
 from event_service.platform.errors import (
     AppError,
     BusinessRuleViolation,
@@ -149,7 +150,13 @@ async def _check_venue_limits(
 
 
 async def create_section(
-    db: Database, venues: VenueDirectory, principal: Principal, event_id: uuid.UUID, body: CreateSection
+    db: Database,
+    venues: VenueDirectory,
+    principal: Principal,
+    event_id: uuid.UUID,
+    body: CreateSection,
+    *,
+    cache: Cache,
 ) -> dict[str, Any]:
     principal.require(*MANAGERS)
     tenant_id = principal.tenant_id
@@ -181,11 +188,18 @@ async def create_section(
         if error is None:
             raise
         raise error from exc
+    await cache.invalidate(keys.event(tenant_id, event_id))  # the event document shows its first section
     return view
 
 
 async def update_section(
-    db: Database, venues: VenueDirectory, principal: Principal, capacity_id: uuid.UUID, body: UpdateSection
+    db: Database,
+    venues: VenueDirectory,
+    principal: Principal,
+    capacity_id: uuid.UUID,
+    body: UpdateSection,
+    *,
+    cache: Cache,
 ) -> dict[str, Any]:
     principal.require(*MANAGERS)
     tenant_id = principal.tenant_id
@@ -245,6 +259,7 @@ async def update_section(
         if error is None:
             raise
         raise error from exc
+    await cache.invalidate(keys.event(tenant_id, current["event_id"]))  # the event document shows its first section
     return view
 
 

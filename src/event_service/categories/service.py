@@ -21,6 +21,7 @@ from event_service.categories import queries
 from event_service.categories.schemas import CategoryCreate, CategoryUpdate
 from event_service.db.engine import Database
 from event_service.platform.auth import Principal
+from event_service.platform.cache import Cache, keys
 from event_service.platform.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 _UUID_FIELDS = ("id", "tenant_id", "parent_id")
@@ -41,14 +42,25 @@ async def list_categories(db: Database, principal: Principal) -> list[dict[str, 
     return [category_dict(row) for row in rows]
 
 
-async def category_tree(db: Database, principal: Principal) -> list[dict[str, Any]]:
-    """Active categories nested under their parents, to any depth.
+async def category_tree(db: Database, cache: Cache, principal: Principal) -> list[dict[str, Any]]:
+    """Active categories nested under their parents, to any depth; cached per tenant.
 
-    One query, assembled in memory. A category under an inactive parent is
+    The tree holds the platform's categories and the tenant's own, each with the
+    tenant's event_count: category writes and the event writes that change a
+    count (create, delete, restore, a new primary category) invalidate it.
+    """
+    tree: list[dict[str, Any]] = await cache.get_or_load(
+        keys.category_tree(principal.tenant_id), lambda: _build_tree(db, principal.tenant_id)
+    )
+    return tree
+
+
+async def _build_tree(db: Database, tenant_id: uuid.UUID) -> list[dict[str, Any]]:
+    """One query, assembled in memory. A category under an inactive parent is
     hidden with it (its branch is switched off).
     """
     async with db.read() as conn:
-        rows = await queries.list_categories(conn, principal.tenant_id)
+        rows = await queries.list_categories(conn, tenant_id)
     nodes = [category_dict(row) | {"children": []} for row in rows]
     by_id = {node["id"]: node for node in nodes}
     roots: list[dict[str, Any]] = []
@@ -69,7 +81,7 @@ async def get_category(db: Database, principal: Principal, category_id: uuid.UUI
     return category_dict(row)
 
 
-async def create_category(db: Database, principal: Principal, body: CategoryCreate) -> dict[str, Any]:
+async def create_category(db: Database, cache: Cache, principal: Principal, body: CategoryCreate) -> dict[str, Any]:
     slug = body.slug or slugify(body.name, max_length=100)
     if not slug:
         raise ValidationFailed.field("slug", "Could not derive a slug from the name; give one")
@@ -82,11 +94,12 @@ async def create_category(db: Database, principal: Principal, body: CategoryCrea
         category_id = await queries.insert_category(conn, principal.tenant_id, values)
         row = await queries.get_category(conn, principal.tenant_id, category_id)
     assert row is not None
+    await cache.invalidate(keys.category_tree(principal.tenant_id))
     return category_dict(row)
 
 
 async def update_category(
-    db: Database, principal: Principal, category_id: uuid.UUID, body: CategoryUpdate
+    db: Database, cache: Cache, principal: Principal, category_id: uuid.UUID, body: CategoryUpdate
 ) -> dict[str, Any]:
     changes = body.changes()
     async with db.transaction() as conn:
@@ -105,6 +118,8 @@ async def update_category(
             await queries.update_category(conn, principal.tenant_id, category_id, changes)
         row = await queries.get_category(conn, principal.tenant_id, category_id)
     assert row is not None
+    if changes:
+        await cache.invalidate(keys.category_tree(principal.tenant_id))
     return category_dict(row)
 
 

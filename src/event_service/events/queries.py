@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -241,6 +242,45 @@ async def first_sections(
         )
     )
     return {row.event_id: row for row in rows}
+
+
+SECTION_PREFIX = "section__"  # how live_state labels the first section's columns
+
+
+async def live_state(conn: AsyncConnection, tenant_id: uuid.UUID, event_id: uuid.UUID) -> Row[Any] | None:
+    """What may change without the events domain knowing (reservations), in one statement; None if deleted.
+
+    The event's status, visibility and updated_at; `capacity` and `available_capacity` summed over its
+    active sections (NULL without any); its first section (as `first_sections` picks it), every column
+    labelled SECTION_PREFIX + name and all NULL when it has none.
+    """
+    c = event_capacity.c
+    of_event = (c.tenant_id == events.c.tenant_id, c.event_id == events.c.id)
+    totals = (
+        select(func.sum(c.total_capacity).label("capacity"), func.sum(c.available_capacity).label("available"))
+        .where(*of_event, c.is_active.is_(True))
+        .lateral("totals")
+    )
+    first = (
+        select(event_capacity)
+        .where(*of_event)
+        .order_by(case((c.section_code == "GA", 0), else_=1), c.created_at)
+        .limit(1)
+        .lateral("first_section")
+    )
+    stmt = (
+        select(
+            events.c.status,
+            events.c.visibility,
+            events.c.updated_at,
+            totals.c.capacity,
+            totals.c.available.label("available_capacity"),
+            *(col.label(SECTION_PREFIX + col.name) for col in first.c),
+        )
+        .select_from(events.join(totals, true()).outerjoin(first, true()))
+        .where(events.c.id == event_id, events.c.tenant_id == tenant_id, events.c.deleted_at.is_(None))
+    )
+    return (await conn.execute(stmt)).one_or_none()
 
 
 async def general_admission(conn: AsyncConnection, tenant_id: uuid.UUID, event_id: uuid.UUID) -> Row[Any] | None:

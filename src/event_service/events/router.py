@@ -12,7 +12,7 @@ from event_service.db.tables import EVENT_STATUSES
 from event_service.events import service
 from event_service.events.queries import EventFilters
 from event_service.events.schemas import EventCreate, EventUpdate, MetadataUpdate, Visibility
-from event_service.platform.deps import CurrentPrincipal, Db, Meta
+from event_service.platform.deps import AppCache, CurrentPrincipal, Db, Meta
 from event_service.platform.errors import ValidationFailed
 from event_service.platform.responses import JSON
 from event_service.venues.service import Venues
@@ -86,9 +86,15 @@ def _filters(
 
 @router.post("/events", status_code=201)
 async def create_event(
-    body: EventCreate, request: Request, principal: CurrentPrincipal, db: Db, venues: Venues, meta: Meta
+    body: EventCreate,
+    request: Request,
+    principal: CurrentPrincipal,
+    db: Db,
+    venues: Venues,
+    meta: Meta,
+    cache: AppCache,
 ) -> JSON:
-    event = await service.create_event(db, venues, principal, meta, body, max_days=_max_days(request))
+    event = await service.create_event(db, venues, principal, meta, body, cache=cache, max_days=_max_days(request))
     return JSON({"event": event}, status_code=201)
 
 
@@ -132,8 +138,8 @@ async def list_venue_events(
 
 
 @router.get("/events/{event_id}")
-async def get_event(event_id: uuid.UUID, principal: CurrentPrincipal, db: Db) -> JSON:
-    return JSON({"event": await service.get_event(db, principal, event_id)})
+async def get_event(event_id: uuid.UUID, principal: CurrentPrincipal, db: Db, cache: AppCache) -> JSON:
+    return JSON({"event": await service.get_event(db, cache, principal, event_id)})
 
 
 @router.put("/events/{event_id}")
@@ -145,27 +151,32 @@ async def update_event(
     db: Db,
     venues: Venues,
     meta: Meta,
+    cache: AppCache,
 ) -> JSON:
-    event = await service.update_event(db, venues, principal, meta, event_id, body, max_days=_max_days(request))
+    event = await service.update_event(
+        db, venues, principal, meta, event_id, body, cache=cache, max_days=_max_days(request)
+    )
     return JSON({"event": event})
 
 
 @router.delete("/events/{event_id}", status_code=204)
 async def delete_event(
-    event_id: uuid.UUID, principal: CurrentPrincipal, db: Db, venues: Venues, meta: Meta
+    event_id: uuid.UUID, principal: CurrentPrincipal, db: Db, venues: Venues, meta: Meta, cache: AppCache
 ) -> Response:
-    await service.delete_event(db, venues, principal, meta, event_id)
+    await service.delete_event(db, venues, principal, meta, event_id, cache=cache)
     return Response(status_code=204)
 
 
 @router.post("/events/{event_id}/publish")
-async def publish_event(event_id: uuid.UUID, principal: CurrentPrincipal, db: Db, venues: Venues, meta: Meta) -> JSON:
-    return JSON({"event": await service.publish_event(db, venues, principal, meta, event_id)})
+async def publish_event(
+    event_id: uuid.UUID, principal: CurrentPrincipal, db: Db, venues: Venues, meta: Meta, cache: AppCache
+) -> JSON:
+    return JSON({"event": await service.publish_event(db, venues, principal, meta, event_id, cache=cache)})
 
 
 @router.post("/events/{event_id}/restore")
-async def restore_event(event_id: uuid.UUID, principal: CurrentPrincipal, db: Db, meta: Meta) -> JSON:
-    return JSON({"event": await service.restore_event(db, principal, meta, event_id)})
+async def restore_event(event_id: uuid.UUID, principal: CurrentPrincipal, db: Db, meta: Meta, cache: AppCache) -> JSON:
+    return JSON({"event": await service.restore_event(db, principal, meta, event_id, cache=cache)})
 
 
 @router.get("/events/{event_id}/metadata")
@@ -175,9 +186,16 @@ async def get_metadata(event_id: uuid.UUID, principal: CurrentPrincipal, db: Db)
 
 @router.put("/events/{event_id}/metadata")
 async def update_metadata(
-    event_id: uuid.UUID, body: MetadataUpdate, principal: CurrentPrincipal, db: Db, venues: Venues, meta: Meta
+    event_id: uuid.UUID,
+    body: MetadataUpdate,
+    principal: CurrentPrincipal,
+    db: Db,
+    venues: Venues,
+    meta: Meta,
+    cache: AppCache,
 ) -> JSON:
-    return JSON({"metadata": await service.update_metadata(db, venues, principal, meta, event_id, body)})
+    metadata = await service.update_metadata(db, venues, principal, meta, event_id, body, cache=cache)
+    return JSON({"metadata": metadata})
 
 
 @router.get("/events/{event_id}/audit")

@@ -41,6 +41,7 @@ from event_service.events.schemas import (
 )
 from event_service.outbox.queries import emit
 from event_service.platform.auth import ORGANIZER, Principal
+from event_service.platform.cache import Cache, keys
 from event_service.platform.deps import RequestMeta
 from event_service.platform.errors import (
     Conflict,
@@ -60,6 +61,9 @@ LEGACY_SCHEDULE_FIELDS = frozenset({"starts_at", "event_date", "ends_at", "doors
 LEGACY_FIELDS = LEGACY_SCHEDULE_FIELDS | {"capacity"}
 EVENT_FIELDS = frozenset(c.name for c in q.EVENT_COLUMNS)
 RESOURCE = "event"
+# Fields of an event document read fresh on every GET, never from the cache: a reservation changes
+# them (capacity counters, ON_SALE <-> SOLD_OUT and with it updated_at) without the events domain.
+LIVE_FIELDS = ("status", "visibility", "updated_at", "capacity", "available_capacity", "capacity_info")
 
 
 @dataclass(frozen=True)
@@ -262,6 +266,7 @@ async def create_event(
     meta: RequestMeta,
     body: EventCreate,
     *,
+    cache: Cache,
     max_days: int,
 ) -> dict[str, Any]:
     principal.require(ORGANIZER)
@@ -318,15 +323,47 @@ async def create_event(
             await emit(conn, tenant_id, "capacity.created", f"capacity/{section.id}", row_dict(section))
         if status == "PUBLISHED":
             await emit(conn, tenant_id, "event.published", _subject(row.id), view)
+    if row.primary_category_id is not None:  # the tree shows each category's event_count
+        await cache.invalidate(keys.category_tree(tenant_id))
     return view
 
 
-async def get_event(db: Database, principal: Principal, event_id: uuid.UUID) -> dict[str, Any]:
+async def get_event(db: Database, cache: Cache, principal: Principal, event_id: uuid.UUID) -> dict[str, Any]:
+    """Endpoint 2: the cached document (event row and first schedule) merged with LIVE_FIELDS read now."""
+    tenant_id = principal.tenant_id
     async with db.read() as conn:
-        row = await q.get_event_row(conn, principal.tenant_id, event_id)
-        if row is None or not _may_see(principal, row):
-            raise NotFound("Event")
-        return await _view(conn, principal.tenant_id, row)
+        state = await q.live_state(conn, tenant_id, event_id)
+    if state is None or not _may_see(principal, state):
+        raise NotFound("Event")
+
+    async def load() -> dict[str, Any]:
+        async with db.read() as conn:
+            row = await q.get_event_row(conn, tenant_id, event_id)
+            if row is None:  # deleted since live_state: nothing is cached
+                raise NotFound("Event")
+            schedule = (await q.first_schedules(conn, tenant_id, [event_id])).get(event_id)
+        # The live fields stay as null placeholders, so the merged document keeps event_json's key order.
+        return {**event_json(row, schedule, None, None), **dict.fromkeys(LIVE_FIELDS)}
+
+    document: dict[str, Any] = await cache.get_or_load(keys.event(tenant_id, event_id), load)
+    return {**document, **_live_fields(state)}
+
+
+def _live_fields(state: Row[Any]) -> dict[str, Any]:
+    """LIVE_FIELDS from `q.live_state`'s row, rendered as `event_json` renders them."""
+    section = {
+        name.removeprefix(q.SECTION_PREFIX): value
+        for name, value in plain_dict(state).items()
+        if name.startswith(q.SECTION_PREFIX)
+    }
+    return {
+        "status": state.status,
+        "visibility": state.visibility,
+        "updated_at": state.updated_at,
+        "capacity": int(state.capacity) if state.capacity is not None else None,
+        "available_capacity": int(state.available_capacity) if state.available_capacity is not None else None,
+        "capacity_info": section if section["id"] is not None else None,
+    }
 
 
 async def list_events(db: Database, principal: Principal, filters: q.EventFilters, *, limit: int, offset: int) -> Page:
@@ -366,6 +403,7 @@ async def update_event(
     event_id: uuid.UUID,
     body: EventUpdate,
     *,
+    cache: Cache,
     max_days: int,
 ) -> dict[str, Any]:
     principal.require(ORGANIZER)
@@ -489,11 +527,15 @@ async def update_event(
             await emit(conn, tenant_id, "event.published", _subject(event_id), view)
         if changes.get("status") == "CANCELLED":
             await emit(conn, tenant_id, "event.cancelled", _subject(event_id), view)
+    await cache.invalidate(
+        keys.event(tenant_id, event_id),
+        *([keys.category_tree(tenant_id)] if "primary_category_id" in changes else []),
+    )
     return view
 
 
 async def publish_event(
-    db: Database, venues: VenueDirectory, principal: Principal, meta: RequestMeta, event_id: uuid.UUID
+    db: Database, venues: VenueDirectory, principal: Principal, meta: RequestMeta, event_id: uuid.UUID, *, cache: Cache
 ) -> dict[str, Any]:
     principal.require(ORGANIZER)
     tenant_id = principal.tenant_id
@@ -522,11 +564,12 @@ async def publish_event(
             {"actor": principal.user_id, "before": {"status": before.status}, "changes": {"status": "PUBLISHED"}},
         )
         await emit(conn, tenant_id, "event.published", _subject(event_id), view)
+    await cache.invalidate(keys.event(tenant_id, event_id))
     return view
 
 
 async def delete_event(
-    db: Database, venues: VenueDirectory, principal: Principal, meta: RequestMeta, event_id: uuid.UUID
+    db: Database, venues: VenueDirectory, principal: Principal, meta: RequestMeta, event_id: uuid.UUID, *, cache: Cache
 ) -> None:
     principal.require(ORGANIZER)
     tenant_id = principal.tenant_id
@@ -567,9 +610,14 @@ async def delete_event(
         await emit(conn, tenant_id, "event.deleted", _subject(event_id), view)
         if is_published(before.status) and before.status != "CANCELLED":
             await emit(conn, tenant_id, "event.cancelled", _subject(event_id), view)
+    await cache.invalidate(
+        keys.event(tenant_id, event_id), keys.event_pricing(tenant_id, event_id), keys.category_tree(tenant_id)
+    )
 
 
-async def restore_event(db: Database, principal: Principal, meta: RequestMeta, event_id: uuid.UUID) -> dict[str, Any]:
+async def restore_event(
+    db: Database, principal: Principal, meta: RequestMeta, event_id: uuid.UUID, *, cache: Cache
+) -> dict[str, Any]:
     if not principal.is_admin:
         raise Forbidden("Restoring a deleted event requires role: admin")
     tenant_id = principal.tenant_id
@@ -601,6 +649,9 @@ async def restore_event(db: Database, principal: Principal, meta: RequestMeta, e
             },
         )
         await emit(conn, tenant_id, "event.restored", _subject(event_id), view)
+    await cache.invalidate(
+        keys.event(tenant_id, event_id), keys.event_pricing(tenant_id, event_id), keys.category_tree(tenant_id)
+    )
     return view
 
 
@@ -625,6 +676,8 @@ async def update_metadata(
     meta: RequestMeta,
     event_id: uuid.UUID,
     body: MetadataUpdate,
+    *,
+    cache: Cache,
 ) -> dict[str, Any]:
     principal.require(ORGANIZER)
     tenant_id = principal.tenant_id
@@ -659,6 +712,8 @@ async def update_metadata(
                 },
             )
             await emit(conn, tenant_id, "event.updated", _subject(event_id), await _view(conn, tenant_id, event))
+    if changes:  # the document holds updated_by, which this write sets
+        await cache.invalidate(keys.event(tenant_id, event_id))
     return metadata_json(plain_dict(row), staff=True)
 
 

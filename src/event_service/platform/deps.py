@@ -9,11 +9,17 @@ from fastapi import Depends, Request
 
 from event_service.db.engine import Database
 from event_service.platform.auth import Principal, principal_from_request
+from event_service.platform.cache import Cache
 
 
 def get_database(request: Request) -> Database:
     database: Database = request.app.state.db
     return database
+
+
+def get_cache(request: Request) -> Cache:
+    cache: Cache = request.app.state.cache
+    return cache
 
 
 @dataclass(frozen=True)
@@ -36,3 +42,4 @@ def request_meta(request: Request) -> RequestMeta:
 CurrentPrincipal = Annotated[Principal, Depends(principal_from_request)]
 Db = Annotated[Database, Depends(get_database)]
 Meta = Annotated[RequestMeta, Depends(request_meta)]
+AppCache = Annotated[Cache, Depends(get_cache)]

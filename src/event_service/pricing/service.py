@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from event_service.db.engine import Database
 from event_service.outbox.queries import emit
+from event_service.platform.cache import Cache, keys
 from event_service.platform.errors import BusinessRuleViolation, NotFound, ValidationFailed
 from event_service.platform.responses import dumps
 from event_service.pricing import queries
@@ -218,12 +219,24 @@ async def _require_event(conn: AsyncConnection, tenant_id: UUID, event_id: UUID)
         raise NotFound("Event")
 
 
-async def list_pricing(db: Database, tenant_id: UUID, event_id: UUID, *, staff: bool) -> list[dict[str, Any]]:
-    """Endpoint 14: every tier of the event (customers see only visible ones)."""
+async def list_pricing(
+    db: Database, tenant_id: UUID, event_id: UUID, *, staff: bool, cache: Cache
+) -> list[dict[str, Any]]:
+    """Endpoint 14: every tier of the event (customers see only visible ones).
+
+    The cache holds every tier (the staff view); customers get the visible ones filtered from it.
+    Whether the event still exists is read fresh, so a deleted event's list is a 404 at once.
+    """
     async with db.read() as conn:
         await _require_event(conn, tenant_id, event_id)
-        rows = await queries.list_pricing(conn, tenant_id, event_id, visible_only=not staff)
-    return [pricing_view(row) for row in rows]
+
+    async def load() -> list[dict[str, Any]]:
+        async with db.read() as conn:
+            rows = await queries.list_pricing(conn, tenant_id, event_id)
+        return [pricing_view(row) for row in rows]
+
+    tiers: list[dict[str, Any]] = await cache.get_or_load(keys.event_pricing(tenant_id, event_id), load)
+    return tiers if staff else [tier for tier in tiers if tier["is_visible"]]
 
 
 async def active_pricing(
@@ -265,7 +278,7 @@ async def calculate(
 
 
 async def create_pricing(
-    db: Database, tenant_id: UUID, event_id: UUID, body: PricingCreate, *, as_ticket_type: bool = False
+    db: Database, tenant_id: UUID, event_id: UUID, body: PricingCreate, *, cache: Cache, as_ticket_type: bool = False
 ) -> dict[str, Any]:
     """Endpoints 15 and 25: a new tier; `current_price` defaults to `base_price`."""
     given = _given(body)
@@ -281,6 +294,7 @@ async def create_pricing(
         row = await queries.insert_pricing(conn, tenant_id, {"event_id": event_id, **_columns(state)})
         shown = pricing_view(row)
         await emit(conn, tenant_id, "pricing.created", f"pricing/{row['id']}", shown)
+    await cache.invalidate(keys.event_pricing(tenant_id, event_id))
     if as_ticket_type:
         async with db.read() as conn:
             rows = await queries.list_ticket_types(conn, tenant_id, event_id)
@@ -288,7 +302,9 @@ async def create_pricing(
     return shown
 
 
-async def update_pricing(db: Database, tenant_id: UUID, pricing_id: UUID, body: PricingUpdate) -> dict[str, Any]:
+async def update_pricing(
+    db: Database, tenant_id: UUID, pricing_id: UUID, body: PricingUpdate, *, cache: Cache
+) -> dict[str, Any]:
     """Endpoint 16: change some fields; the whole tier must still be valid. Locked prices never change."""
     given = _given(body)
     async with db.transaction() as conn:
@@ -309,6 +325,7 @@ async def update_pricing(db: Database, tenant_id: UUID, pricing_id: UUID, body: 
         updated = await queries.update_pricing(conn, tenant_id, pricing_id, changes)
         shown = pricing_view(updated)
         await emit(conn, tenant_id, "pricing.updated", f"pricing/{pricing_id}", shown)
+    await cache.invalidate(keys.event_pricing(tenant_id, row["event_id"]))
     return shown
 
 

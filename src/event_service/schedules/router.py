@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from event_service.platform.deps import CurrentPrincipal, Db
+from event_service.platform.deps import AppCache, CurrentPrincipal, Db
 from event_service.platform.responses import JSON
 from event_service.schedules import service
 from event_service.schedules.schemas import ScheduleCreate, ScheduleUpdate
@@ -35,9 +35,10 @@ async def list_schedules(event_id: uuid.UUID, principal: CurrentPrincipal, db: D
 
 @router.post("/events/{event_id}/schedules", status_code=201)
 async def create_schedule(
-    event_id: uuid.UUID, body: ScheduleCreate, principal: CurrentPrincipal, db: Db, venues: Venues
+    event_id: uuid.UUID, body: ScheduleCreate, principal: CurrentPrincipal, db: Db, venues: Venues, cache: AppCache
 ) -> JSON:
-    return JSON({"data": await service.create_schedule(db, venues, principal, event_id, body)}, status_code=201)
+    created = await service.create_schedule(db, venues, principal, event_id, body, cache=cache)
+    return JSON({"data": created}, status_code=201)
 
 
 @router.get("/events/{event_id}/schedules/upcoming")
@@ -69,8 +70,9 @@ async def update_schedule(
     principal: CurrentPrincipal,
     db: Db,
     venues: Venues,
+    cache: AppCache,
 ) -> JSON:
-    return JSON(await service.update_schedule(db, venues, principal, event_id, schedule_id, body))
+    return JSON(await service.update_schedule(db, venues, principal, event_id, schedule_id, body, cache=cache))
 
 
 @router.get("/events/{event_id}/calendar.ics", response_class=Response)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from event_service.db.engine import Database
 from event_service.outbox.queries import emit
 from event_service.platform.auth import ORGANIZER, Principal
+from event_service.platform.cache import Cache, keys
 from event_service.platform.errors import BusinessRuleViolation, NotFound, ValidationFailed, VenueCapacityExceeded
 from event_service.schedules import calendar, queries
 from event_service.schedules.queries import AnyRow
@@ -275,7 +276,13 @@ async def next_schedule(db: Database, principal: Principal, event_id: uuid.UUID,
 
 
 async def create_schedule(
-    db: Database, venues: VenueDirectory, principal: Principal, event_id: uuid.UUID, body: ScheduleCreate
+    db: Database,
+    venues: VenueDirectory,
+    principal: Principal,
+    event_id: uuid.UUID,
+    body: ScheduleCreate,
+    *,
+    cache: Cache,
 ) -> dict[str, Any]:
     """One schedule, or a recurring series expanded into its occurrence rows."""
     principal.require(ORGANIZER)
@@ -290,6 +297,7 @@ async def create_schedule(
         created = sorted(await queries.insert_schedules(conn, rows), key=lambda r: r.occurrence_number or 0)
         for row in created:
             await emit(conn, principal.tenant_id, "schedule.created", f"schedules/{row.id}", schedule_view(row))
+    await cache.invalidate(keys.event(principal.tenant_id, event_id))  # event_date, doors_open, schedule
     result = schedule_view(created[0])
     if body.is_recurring:
         result["occurrence_count"] = len(created)
@@ -304,6 +312,8 @@ async def update_schedule(
     event_id: uuid.UUID,
     schedule_id: uuid.UUID,
     body: ScheduleUpdate,
+    *,
+    cache: Cache,
 ) -> dict[str, Any]:
     """Change one schedule, or (scope "following") it and the later occurrences of its series."""
     principal.require(ORGANIZER)
@@ -355,6 +365,7 @@ async def update_schedule(
             changed.append(new.id)
             if new.id == target.id:
                 result = new
+    await cache.invalidate(keys.event(principal.tenant_id, event_id))  # event_date, doors_open, schedule
     return {
         "data": schedule_view(result),
         "meta": {"scope": body.scope, "updated_count": len(changed), "updated_schedule_ids": [str(i) for i in changed]},
