@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 import structlog
 
@@ -17,7 +18,7 @@ def _drop_secrets(_logger: object, _name: str, event: structlog.typing.EventDict
     return event
 
 
-def configure_logging(level: str, fmt: str) -> None:
+def configure_logging(level: str, fmt: str, stream: TextIO | None = None) -> None:
     numeric = logging.getLevelNamesMapping()[level.upper()]
     renderer: structlog.typing.Processor = (
         structlog.dev.ConsoleRenderer() if fmt == "pretty" else structlog.processors.JSONRenderer()
@@ -32,7 +33,7 @@ def configure_logging(level: str, fmt: str) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(stream or sys.stdout),
         cache_logger_on_first_use=False,
     )
     # Libraries that log through the stdlib: keep them quiet unless debugging.
