@@ -20,7 +20,7 @@ from event_service.jobs.expiry import reservation_cleanup_job
 from event_service.jobs.periodic import PeriodicJob
 from event_service.outbox import relay as outbox_relay
 from event_service.outbox import router as outbox_router
-from event_service.platform import cache, metrics, ratelimit, tracing, whoami
+from event_service.platform import cache, metrics, openapi, ratelimit, tracing, whoami
 from event_service.platform.auth import TokenVerifier
 from event_service.platform.error_handlers import install_error_handlers
 from event_service.platform.logging import configure_logging, get_logger
@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    openapi.install(app)  # documented error responses + bearer scheme on every /api/v1 operation
     return app
 
 

@@ -20,7 +20,7 @@ async def get_event_capacity(event_id: uuid.UUID, principal: CurrentPrincipal, d
     return JSON({"capacity": await service.list_sections(db, principal, event_id)})
 
 
-@router.post("/events/{event_id}/capacity")
+@router.post("/events/{event_id}/capacity", status_code=201)
 async def create_capacity(
     event_id: uuid.UUID, body: CreateSection, principal: CurrentPrincipal, db: Db, venues: Venues, cache: AppCache
 ) -> JSON:

@@ -29,7 +29,7 @@ async def get_category(category_id: uuid.UUID, principal: CurrentPrincipal, db: 
     return JSON({"category": await service.get_category(db, principal, category_id)})
 
 
-@router.post("")
+@router.post("", status_code=201)
 async def create_category(body: CategoryCreate, principal: CurrentPrincipal, db: Db, cache: AppCache) -> JSON:
     principal.require()  # admin only
     return JSON({"category": await service.create_category(db, cache, principal, body)}, status_code=201)

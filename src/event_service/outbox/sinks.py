@@ -15,7 +15,6 @@ from typing import Any
 
 import aio_pika
 import nats
-import orjson
 import redis.asyncio as aioredis
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 from nats.aio.client import Client as NatsClient
@@ -24,13 +23,15 @@ from nats.js.errors import NotFoundError
 
 from event_service.outbox.queries import Pending
 from event_service.platform.logging import get_logger
+from event_service.platform.responses import dumps
 from event_service.settings import Settings
 
 log = get_logger("outbox.sinks")
 
 
 def encode(message: dict[str, Any]) -> bytes:
-    return orjson.dumps(message)
+    # The API's renderer: JSONB money reads back as Decimal and goes out as the exact JSON number.
+    return dumps(message)
 
 
 class Sink:

@@ -95,6 +95,25 @@ _DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
     OSError,
     TimeoutError,
 )
+# A value the database cannot store (an integer beyond its column, a NUL byte in text ...):
+# SQLSTATE class 22 from the server, or asyncpg refusing to encode an argument. Bad input: 422.
+_UNSTORABLE_VALUE: tuple[type[BaseException], ...] = (
+    asyncpg.DataError,  # server side, class 22
+    asyncpg.exceptions._base.DataError,  # client side: argument out of the column type's range
+)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(found) < 6:
+        found.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return found
+
+
+def unstorable_value(exc: BaseException) -> bool:
+    return any(isinstance(e, _UNSTORABLE_VALUE) for e in _chain(exc))
 
 
 def database_unavailable(exc: BaseException) -> bool:
@@ -103,17 +122,20 @@ def database_unavailable(exc: BaseException) -> bool:
         return True
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
-    seen: BaseException | None = exc
-    for _ in range(5):
-        if seen is None:
-            return False
-        if isinstance(seen, _DATABASE_UNAVAILABLE):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    return any(isinstance(e, _DATABASE_UNAVAILABLE) for e in _chain(exc))
 
 
 async def on_database_error(request: Request, exc: Exception) -> JSON:
+    if unstorable_value(exc):
+        return JSON(
+            error_body(
+                "Validation failed",
+                "VALIDATION_ERROR",
+                _request_id(request),
+                [{"field": "body", "message": "a value is out of range or cannot be stored"}],
+            ),
+            status_code=422,
+        )
     if not database_unavailable(exc):
         raise exc  # a bug: the middleware logs it and answers 500
     return JSON(

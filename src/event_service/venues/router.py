@@ -17,7 +17,7 @@ from event_service.venues.service import Venues
 router = APIRouter(prefix="/venues", tags=["venues"])
 
 
-@router.post("")
+@router.post("", status_code=201)
 async def create_venue(body: VenueCreate, principal: CurrentPrincipal, directory: Venues) -> JSON:
     principal.require()  # admin only
     venue = await directory.create(principal, body)
