@@ -150,3 +150,8 @@ def _hs256_with_raw_key(secret: str) -> str:
 async def test_public_paths_need_no_token(client: httpx.AsyncClient) -> None:
     for path in ("/health", "/health/ready", "/openapi.json", "/docs"):
         assert (await client.get(path)).status_code == 200, path
+
+
+async def test_an_oversized_but_validly_signed_token_is_unauthorized(client: httpx.AsyncClient) -> None:
+    bloated = jwt.encode(_claims(padding="x" * 100_000), TEST_JWT_SECRET, algorithm="HS256")
+    await _assert_unauthorized(await client.get("/api/v1/me", headers=_bearer(bloated)))
