@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_max_consecutive_failures: int = Field(default=10, ge=1)
 
+    # Reserve coalescing (docs/reservations.md "Coalescing"): reserves of one section arriving within
+    # this many milliseconds share one UPDATE + one multi-row INSERT; 0 = one transaction per reserve.
+    reserve_coalesce_window_ms: float = Field(default=2.0, ge=0, le=1000)
+    reserve_coalesce_max_batch: int = Field(default=256, ge=1, le=10_000)
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

@@ -82,3 +82,33 @@ async def _storm(base: str, tenant_id: str, capacity_ids: list[str], seconds: fl
 def storm(base: str, tenant_id: str, capacity_ids: list[str], seconds: float, seed: int) -> dict[str, int]:
     """Mixed reserve / confirm / release / extend for `seconds`; counts of 'operation status'."""
     return asyncio.run(_storm(base, tenant_id, capacity_ids, seconds, seed))
+
+
+async def _reserve_quantities(
+    base: str, tenant_id: str, capacity_id: str, quantities: list[int], concurrency: int
+) -> list[tuple[int, int, dict[str, Any] | None]]:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(quantity: int) -> tuple[int, int, dict[str, Any] | None]:
+            async with gate:
+                headers = auth(tenant_id, "customer", uuid.uuid4())
+                response = await _send(
+                    http,
+                    "POST",
+                    f"/api/v1/capacity/{capacity_id}/reserve",
+                    json={"quantity": quantity},
+                    headers=headers,
+                )
+                details = response.json().get("details") if response.status_code != 200 else None
+                return quantity, response.status_code, details[0] if details else None
+
+        return list(await asyncio.gather(*(one(quantity) for quantity in quantities)))
+
+
+def reserve_quantities(
+    base: str, tenant_id: str, capacity_id: str, quantities: list[int], concurrency: int
+) -> list[tuple[int, int, dict[str, Any] | None]]:
+    """One reserve per quantity, `concurrency` at a time, each by a different customer:
+    (quantity, status, first error detail or None)."""
+    return asyncio.run(_reserve_quantities(base, tenant_id, capacity_id, quantities, concurrency))

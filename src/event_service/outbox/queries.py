@@ -48,6 +48,25 @@ async def emit(conn: AsyncConnection, tenant_id: uuid.UUID, event_type: str, sub
     return event_id
 
 
+async def emit_many(conn: AsyncConnection, tenant_id: uuid.UUID, events: list[tuple[str, str, Any]]) -> None:
+    """`emit` for several (event_type, subject, data) at once: one multi-row INSERT (coalesced reserves)."""
+    if not events:
+        return
+    rows = []
+    for event_type, subject, data in events:
+        env = envelope(tenant_id, event_type, subject, data)
+        rows.append(
+            {
+                "id": uuid.UUID(env["id"]),
+                "tenant_id": tenant_id,
+                "type": event_type,
+                "subject": subject,
+                "envelope": env,
+            }
+        )
+    await conn.execute(insert(outbox).values(rows))
+
+
 # --- Sequencer -------------------------------------------------------------
 
 # Any constant shared by every instance; only one sequencer runs at a time.

@@ -51,8 +51,24 @@ async def hold_seats(
     >= 0 as the last guard. No rows back means "no such section" or "not
     allowed/not enough": the caller reads the row again to say which.
     """
+    return await hold_seats_for_batch(conn, tenant_id, capacity_id, [quantity], minutes, locked_price_data)
+
+
+async def hold_seats_for_batch(
+    conn: AsyncConnection,
+    tenant_id: uuid.UUID,
+    capacity_id: uuid.UUID,
+    quantities: Sequence[int],
+    minutes: int,
+    locked_price_data: dict[str, Any] | None,
+) -> Row | None:
+    """`hold_seats` for several requests at once (reserve coalescing): the same single UPDATE for
+    their summed quantity, each quantity within the purchase limits (checked via the smallest and
+    the largest). `minutes` is the longest hold and `locked_price_data` the last lock of the batch,
+    so the section ends as if the requests had been applied one by one in arrival order."""
+    total, smallest, largest = sum(quantities), min(quantities), max(quantities)
     values: dict[str, Any] = {
-        "reserved_capacity": C.reserved_capacity + quantity,
+        "reserved_capacity": C.reserved_capacity + total,
         "reserved_at": func.now(),
         # greatest() ignores NULL: the section shows its latest active expiry.
         "reserved_expires_at": func.greatest(C.reserved_expires_at, func.now() + timedelta(minutes=minutes)),
@@ -65,9 +81,9 @@ async def hold_seats(
             C.id == capacity_id,
             C.tenant_id == tenant_id,
             C.is_active.is_(True),
-            C.available_capacity >= quantity,
-            C.minimum_purchase <= quantity,
-            (C.maximum_purchase.is_(None)) | (C.maximum_purchase >= quantity),
+            C.available_capacity >= total,
+            C.minimum_purchase <= smallest,
+            (C.maximum_purchase.is_(None)) | (C.maximum_purchase >= largest),
         )
         .values(**values)
         .returning(*event_capacity.c)
@@ -112,6 +128,60 @@ async def insert_reservation(
         .returning(*capacity_reservations.c)
     )
     return (await conn.execute(statement)).mappings().one()
+
+
+async def insert_reservations(
+    conn: AsyncConnection, tenant_id: uuid.UUID, section: Mapping[Any, Any], holds: Sequence[Mapping[str, Any]]
+) -> list[Row]:
+    """The ledger rows of a coalesced batch in ONE multi-row INSERT, returned in the order of `holds`.
+
+    Each hold: user_id, quantity, minutes, pricing_id, locked_price_data (or None). Ids are
+    made here, so the rows come back matched to their requests whatever order RETURNING uses.
+    """
+    ids = [uuid.uuid4() for _ in holds]
+    rows = [
+        {
+            "id": row_id,
+            "tenant_id": tenant_id,
+            "capacity_id": section["id"],
+            "event_id": section["event_id"],
+            "schedule_id": section["schedule_id"],
+            "pricing_id": hold["pricing_id"],
+            "user_id": hold["user_id"],
+            "quantity": hold["quantity"],
+            "status": "ACTIVE",
+            "expires_at": func.now() + timedelta(minutes=hold["minutes"]),
+            "locked_price_data": jsonb(hold["locked_price_data"]) if hold["locked_price_data"] is not None else None,
+            "unit_price": hold["locked_price_data"]["locked_price"] if hold["locked_price_data"] else None,
+            "total_amount": hold["locked_price_data"]["total"] if hold["locked_price_data"] else None,
+            "currency": hold["locked_price_data"]["currency"] if hold["locked_price_data"] else None,
+            "idempotency_key": None,
+        }
+        for row_id, hold in zip(ids, holds, strict=True)
+    ]
+    statement = insert(capacity_reservations).values(rows).returning(*capacity_reservations.c)
+    by_id = {row["id"]: row for row in (await conn.execute(statement)).mappings().all()}
+    return [by_id[row_id] for row_id in ids]
+
+
+async def count_active_holds_by_user(
+    conn: AsyncConnection, tenant_id: uuid.UUID, event_id: uuid.UUID, user_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """`count_active_holds` for several users in one query (users without holds are absent)."""
+    if not user_ids:
+        return {}
+    query = (
+        select(R.user_id, func.count())
+        .where(
+            R.tenant_id == tenant_id,
+            R.user_id.in_(sorted(set(user_ids))),
+            R.event_id == event_id,
+            R.status == "ACTIVE",
+            R.expires_at > func.now(),
+        )
+        .group_by(R.user_id)
+    )
+    return {row[0]: int(row[1]) for row in (await conn.execute(query)).all()}
 
 
 async def count_active_holds(

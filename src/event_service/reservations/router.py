@@ -21,7 +21,20 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _coalescer(request: Request) -> service.ReserveCoalescer | None:
+    """This process's reserve batcher (made on first use), or None when RESERVE_COALESCE_WINDOW_MS is 0."""
+    state = request.app.state
+    settings: Settings = state.settings
+    if settings.reserve_coalesce_window_ms <= 0:
+        return None
+    coalescer: service.ReserveCoalescer | None = getattr(state, "reserve_coalescer", None)
+    if coalescer is None:
+        coalescer = state.reserve_coalescer = service.reserve_coalescer(state.db, settings)
+    return coalescer
+
+
 AppSettings = Annotated[Settings, Depends(_settings)]
+ReserveBatcher = Annotated[service.ReserveCoalescer | None, Depends(_coalescer)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
@@ -37,9 +50,10 @@ async def reserve_capacity(
     principal: CurrentPrincipal,
     db: Db,
     settings: AppSettings,
+    coalescer: ReserveBatcher,
     idempotency_key: IdempotencyKey = None,
 ) -> JSON:
-    return _answer(await service.reserve(db, settings, principal, capacity_id, body, idempotency_key))
+    return _answer(await service.reserve(db, settings, principal, capacity_id, body, idempotency_key, coalescer))
 
 
 @router.get("/reservations/{reservation_id}")

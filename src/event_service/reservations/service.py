@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,9 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from event_service.capacity import queries as capacity_queries
 from event_service.capacity.schemas import plain
 from event_service.db.engine import Database
-from event_service.outbox.queries import emit
+from event_service.outbox.queries import emit, emit_many
 from event_service.platform.auth import Principal
 from event_service.platform.errors import (
+    AppError,
     BusinessRuleViolation,
     Conflict,
     Forbidden,
@@ -42,6 +43,7 @@ from event_service.platform.logging import get_logger
 from event_service.platform.responses import dumps
 from event_service.pricing.service import lock_price, price_at_confirmation
 from event_service.reservations import queries
+from event_service.reservations.coalescer import Coalescer
 from event_service.reservations.schemas import ReserveBody, hold_view, reservation_view
 from event_service.settings import Settings
 
@@ -153,7 +155,10 @@ async def reserve(
     capacity_id: uuid.UUID,
     body: ReserveBody,
     idempotency_key: str | None,
+    coalescer: ReserveCoalescer | None = None,
 ) -> Outcome:
+    """Hold `body.quantity` seats of a section. With a coalescer (RESERVE_COALESCE_WINDOW_MS > 0) and no
+    Idempotency-Key, the request joins its section's batch (`reserve_batch`); else one transaction of its own."""
     tenant_id = principal.tenant_id
     key = _validate_key(idempotency_key)
     minutes = body.reservation_minutes or settings.reservation_default_minutes
@@ -164,6 +169,9 @@ async def reserve(
         if not principal.has("service"):
             raise Forbidden("Only services may reserve on behalf of another user")
         user_id = body.user_id
+    if coalescer is not None and key is None:
+        ask = Ask(user_id=user_id, quantity=body.quantity, minutes=minutes, pricing_id=body.pricing_id)
+        return await coalescer.submit((tenant_id, capacity_id), ask)
     request_hash = _request_hash("reserve", capacity_id, principal, body.model_dump(mode="json"))
 
     async with _guarded(db) as (conn, stage):
@@ -181,19 +189,14 @@ async def reserve(
         event = await capacity_queries.get_event(conn, tenant_id, event_id)
         if event is None:
             raise NotFound("Capacity section")
-        if event["status"] in _CLOSED_EVENT_STATUSES:
-            raise BusinessRuleViolation(f"Event is {event['status']}", code="EVENT_NOT_ON_SALE")
+        _check_event_open(event)
         _check_section_rules(section, body.quantity)
 
         limit = settings.max_active_holds_per_event
         if limit and user_id is not None:
             holds = await queries.count_active_holds(conn, tenant_id, event_id, user_id)
             if holds >= limit:
-                raise RateLimited(
-                    f"At most {limit} active holds per event and user",
-                    code="TOO_MANY_ACTIVE_HOLDS",
-                    details=[{"field": "user_id", "message": "release or confirm a hold first", "limit": limit}],
-                )
+                raise _too_many_holds(limit)
 
         locked: dict[str, Any] | None = None
         if body.pricing_id is not None:
@@ -207,17 +210,7 @@ async def reserve(
             if fresh is None:
                 raise NotFound("Capacity section")
             _check_section_rules(fresh, body.quantity)
-            raise InsufficientCapacity(
-                f"Only {fresh['available_capacity']} available, {body.quantity} requested",
-                details=[
-                    {
-                        "field": "quantity",
-                        "message": "not enough capacity",
-                        "available": fresh["available_capacity"],
-                        "requested": body.quantity,
-                    }
-                ],
-            )
+            raise _insufficient(fresh, body.quantity)
         reservation = await queries.insert_reservation(
             conn,
             tenant_id,
@@ -236,16 +229,37 @@ async def reserve(
         await emit(conn, tenant_id, "reservation.created", f"reservations/{reservation['id']}", view)
         if held["available_capacity"] == 0:
             await capacity_queries.sync_sold_out(conn, tenant_id, event_id)
-        answer = {
-            "message": "Capacity reserved",
-            "capacity": hold_view(held),
-            "locked_price": locked,
-            "reservation": view,
-        }
-        outcome = Outcome(200, _plain(answer))
+        outcome = Outcome(200, _plain(_reserve_answer(held, locked, view)))
         if key is not None:
             await queries.complete_idempotency_key(conn, tenant_id, "reserve", key, 200, outcome.body)
     return outcome
+
+
+def _reserve_answer(section: Mapping[Any, Any], locked: dict[str, Any] | None, view: dict[str, Any]) -> dict[str, Any]:
+    return {"message": "Capacity reserved", "capacity": hold_view(section), "locked_price": locked, "reservation": view}
+
+
+def _check_event_open(event: Mapping[Any, Any]) -> None:
+    if event["status"] in _CLOSED_EVENT_STATUSES:
+        raise BusinessRuleViolation(f"Event is {event['status']}", code="EVENT_NOT_ON_SALE")
+
+
+def _too_many_holds(limit: int) -> RateLimited:
+    return RateLimited(
+        f"At most {limit} active holds per event and user",
+        code="TOO_MANY_ACTIVE_HOLDS",
+        details=[{"field": "user_id", "message": "release or confirm a hold first", "limit": limit}],
+    )
+
+
+def _insufficient(section: Mapping[Any, Any], quantity: int) -> InsufficientCapacity:
+    available = section["available_capacity"]
+    return InsufficientCapacity(
+        f"Only {available} available, {quantity} requested",
+        details=[
+            {"field": "quantity", "message": "not enough capacity", "available": available, "requested": quantity}
+        ],
+    )
 
 
 def _plain(body: dict[str, Any]) -> dict[str, Any]:
@@ -262,6 +276,197 @@ def _check_section_rules(section: Mapping[Any, Any], quantity: int) -> None:
         raise ValidationFailed(
             [{"field": "quantity", "message": f"must be {bounds} for this section", "min": minimum, "max": maximum}]
         )
+
+
+# --- coalesced reserve (RESERVE_COALESCE_WINDOW_MS > 0) -----------------------------------------
+#
+# Reserves of one section arriving within the window share one transaction (see coalescer.py for the
+# batching and why it is correct). Requests with an Idempotency-Key bypass it (their key row must
+# commit or roll back with their own hold alone). Per request, the same checks as `reserve`, in the
+# same order, each failing only its own request:
+#   section/event (read once per batch) -> purchase limits -> holds cap -> price lock -> capacity.
+# A batch holds at most one request per user ("rounds"): the holds cap and a tier's max_per_customer
+# then see exactly what they would see for a lone request, and the per-(tier, user) advisory locks
+# that `lock_price` takes are taken in one global order (tier, user), so batches never deadlock.
+
+SectionKey = tuple[uuid.UUID, uuid.UUID]  # (tenant_id, capacity_id)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One reserve request waiting in its section's batch (already validated on its own)."""
+
+    user_id: uuid.UUID | None
+    quantity: int
+    minutes: int
+    pricing_id: uuid.UUID | None
+
+
+ReserveCoalescer = Coalescer[SectionKey, Ask, Outcome]
+Answer = Outcome | BaseException
+
+
+def reserve_coalescer(db: Database, settings: Settings) -> ReserveCoalescer:
+    """The per-process batcher of reserves, keyed by section (one per app)."""
+
+    async def flush(section: SectionKey, asks: Sequence[Ask]) -> list[Answer]:
+        return await reserve_batch(db, settings, section, asks)
+
+    return Coalescer(
+        flush,
+        window_seconds=settings.reserve_coalesce_window_ms / 1000,
+        max_batch=settings.reserve_coalesce_max_batch,
+    )
+
+
+def _rounds(asks: Sequence[Ask]) -> list[list[int]]:
+    """Indexes of `asks` split into rounds with at most one request per user, arrival order kept."""
+    rounds: list[list[int]] = []
+    users: list[set[uuid.UUID]] = []
+    for index, ask in enumerate(asks):
+        free = (n for n, seen in enumerate(users) if ask.user_id is None or ask.user_id not in seen)
+        number = next(free, len(rounds))
+        if number == len(rounds):
+            rounds.append([])
+            users.append(set())
+        rounds[number].append(index)
+        if ask.user_id is not None:
+            users[number].add(ask.user_id)
+    return rounds
+
+
+async def reserve_batch(db: Database, settings: Settings, section: SectionKey, asks: Sequence[Ask]) -> list[Answer]:
+    """Apply a batch of reserves of one section: one answer (Outcome or error) per request, in order."""
+    answers: list[Answer | None] = [None] * len(asks)
+    for indexes in _rounds(asks):
+        results = await _reserve_round(db, settings, section, [asks[i] for i in indexes])
+        for index, result in zip(indexes, results, strict=True):
+            answers[index] = result
+    return [answer if answer is not None else RuntimeError("no answer") for answer in answers]
+
+
+async def _reserve_round(
+    db: Database, settings: Settings, section_key: SectionKey, asks: Sequence[Ask]
+) -> list[Answer]:
+    """One transaction for requests of one section by distinct users."""
+    tenant_id, capacity_id = section_key
+    refused: dict[int, AppError] = {}  # per-request errors: they stand whatever happens to the rest
+    granted: dict[int, Outcome] = {}
+    try:
+        async with _guarded(db) as (conn, stage):
+            stage.name = "reserve"
+            await capacity_queries.set_lock_timeout(conn, settings.reservation_lock_timeout_ms)
+            section = await capacity_queries.get_section(conn, tenant_id, capacity_id)
+            if section is None:
+                raise NotFound("Capacity section")
+            event_id = section["event_id"]
+            event = await capacity_queries.get_event(conn, tenant_id, event_id)
+            if event is None:
+                raise NotFound("Capacity section")
+            _check_event_open(event)
+            for index, ask in enumerate(asks):
+                try:
+                    _check_section_rules(section, ask.quantity)
+                except AppError as exc:
+                    refused[index] = exc
+
+            limit = settings.max_active_holds_per_event
+            users = [ask.user_id for i, ask in enumerate(asks) if i not in refused and ask.user_id is not None]
+            if limit and users:
+                holds = await queries.count_active_holds_by_user(conn, tenant_id, event_id, users)
+                for index, ask in enumerate(asks):
+                    if index not in refused and ask.user_id is not None and holds.get(ask.user_id, 0) >= limit:
+                        refused[index] = _too_many_holds(limit)
+
+            locks = await _lock_prices(conn, tenant_id, event_id, capacity_id, asks, refused)
+            ready = [index for index in range(len(asks)) if index not in refused]
+            if not ready:
+                return list(refused[index] for index in range(len(asks)))
+
+            # The decision: one conditional UPDATE for the sum; if it does not fit, one by one.
+            held: list[tuple[int, Mapping[Any, Any]]] = []
+            together = await queries.hold_seats_for_batch(
+                conn,
+                tenant_id,
+                capacity_id,
+                [asks[i].quantity for i in ready],
+                max(asks[i].minutes for i in ready),
+                next((locks[i] for i in reversed(ready) if locks.get(i) is not None), None),
+            )
+            if together is not None:
+                held = [(index, together) for index in ready]
+            else:
+                for index in ready:
+                    ask = asks[index]
+                    row = await queries.hold_seats(
+                        conn, tenant_id, capacity_id, ask.quantity, ask.minutes, locks.get(index)
+                    )
+                    if row is not None:
+                        held.append((index, row))
+                        continue
+                    fresh = await capacity_queries.get_section(conn, tenant_id, capacity_id)
+                    try:
+                        if fresh is None:
+                            raise NotFound("Capacity section")
+                        _check_section_rules(fresh, ask.quantity)
+                        raise _insufficient(fresh, ask.quantity)
+                    except AppError as exc:
+                        refused[index] = exc
+            if held:
+                holds_data = [
+                    {
+                        "user_id": asks[index].user_id,
+                        "quantity": asks[index].quantity,
+                        "minutes": asks[index].minutes,
+                        "pricing_id": asks[index].pricing_id,
+                        "locked_price_data": locks.get(index),
+                    }
+                    for index, _ in held
+                ]
+                rows = await queries.insert_reservations(conn, tenant_id, held[0][1], holds_data)
+                created: list[tuple[str, str, Any]] = []
+                for (index, row_after), reservation in zip(held, rows, strict=True):
+                    view = reservation_view(reservation)
+                    created.append(("reservation.created", f"reservations/{reservation['id']}", view))
+                    granted[index] = Outcome(200, _plain(_reserve_answer(row_after, locks.get(index), view)))
+                await emit_many(conn, tenant_id, created)
+                if held[-1][1]["available_capacity"] == 0:
+                    await capacity_queries.sync_sold_out(conn, tenant_id, event_id)
+    except Exception as exc:  # the transaction failed as a whole (404, 503 ...): it answers every request left
+        return [refused.get(index, exc) for index in range(len(asks))]
+    return [refused[index] if index in refused else granted[index] for index in range(len(asks))]
+
+
+async def _lock_prices(
+    conn: AsyncConnection,
+    tenant_id: uuid.UUID,
+    event_id: uuid.UUID,
+    capacity_id: uuid.UUID,
+    asks: Sequence[Ask],
+    refused: dict[int, AppError],
+) -> dict[int, dict[str, Any]]:
+    """Each priced request's own `lock_price`, in (tier, user) order, each in a SAVEPOINT so that a
+    failing one (a rule, or a lock timeout on its per-customer lock) fails only itself."""
+    locks: dict[int, dict[str, Any]] = {}
+    priced = [i for i, ask in enumerate(asks) if i not in refused and ask.pricing_id is not None]
+    priced.sort(key=lambda i: (str(asks[i].pricing_id), str(asks[i].user_id)))
+    now = datetime.now(UTC)
+    for index in priced:
+        ask = asks[index]
+        assert ask.pricing_id is not None
+        try:
+            async with conn.begin_nested():
+                locks[index] = await lock_price(
+                    conn, tenant_id, event_id, capacity_id, ask.pricing_id, ask.quantity, ask.user_id, now
+                )
+        except AppError as exc:
+            refused[index] = exc
+        except DBAPIError as exc:
+            if capacity_queries.sqlstate(exc) != capacity_queries.LOCK_NOT_AVAILABLE:
+                raise
+            log.warning("reservation_lock_timeout", stage="price_lock")
+            refused[index] = ServiceUnavailable("The section is busy; retry shortly", headers={"Retry-After": "1"})
+    return locks
 
 
 # --- read, confirm, release, extend -------------------------------------------------------------
