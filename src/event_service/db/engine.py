@@ -31,7 +31,9 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         json_deserializer=_json_loads,
         pool_size=settings.db_pool_max,
         max_overflow=0,
-        pool_pre_ping=True,
+        # No ping per checkout (a round trip on every request): a connection found dead is
+        # invalidated by SQLAlchemy, that request answers 503 and the next one reconnects.
+        pool_pre_ping=False,
         pool_recycle=1800,
         connect_args={
             "server_settings": {

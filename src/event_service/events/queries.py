@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Row,
+    Select,
     and_,
     any_,
+    bindparam,
     case,
     exists,
     func,
@@ -247,13 +249,7 @@ async def first_sections(
 SECTION_PREFIX = "section__"  # how live_state labels the first section's columns
 
 
-async def live_state(conn: AsyncConnection, tenant_id: uuid.UUID, event_id: uuid.UUID) -> Row[Any] | None:
-    """What may change without the events domain knowing (reservations), in one statement; None if deleted.
-
-    The event's status, visibility and updated_at; `capacity` and `available_capacity` summed over its
-    active sections (NULL without any); its first section (as `first_sections` picks it), every column
-    labelled SECTION_PREFIX + name and all NULL when it has none.
-    """
+def _live_state_statement() -> Select[Any]:
     c = event_capacity.c
     of_event = (c.tenant_id == events.c.tenant_id, c.event_id == events.c.id)
     totals = (
@@ -268,7 +264,7 @@ async def live_state(conn: AsyncConnection, tenant_id: uuid.UUID, event_id: uuid
         .limit(1)
         .lateral("first_section")
     )
-    stmt = (
+    return (
         select(
             events.c.status,
             events.c.visibility,
@@ -278,9 +274,30 @@ async def live_state(conn: AsyncConnection, tenant_id: uuid.UUID, event_id: uuid
             *(col.label(SECTION_PREFIX + col.name) for col in first.c),
         )
         .select_from(events.join(totals, true()).outerjoin(first, true()))
-        .where(events.c.id == event_id, events.c.tenant_id == tenant_id, events.c.deleted_at.is_(None))
+        .where(
+            events.c.id == bindparam("event_id"),
+            events.c.tenant_id == bindparam("tenant_id"),
+            events.c.deleted_at.is_(None),
+        )
     )
-    return (await conn.execute(stmt)).one_or_none()
+
+
+# Built once: GET event runs it on every request, and building this statement (two
+# laterals, one label per section column) costs more than executing it.
+LIVE_STATE = _live_state_statement()
+
+
+async def live_state(conn: AsyncConnection, tenant_id: uuid.UUID, event_id: uuid.UUID) -> Row[Any] | None:
+    """What may change without the events domain knowing (reservations), in one statement; None if deleted.
+
+    The event's status, visibility and updated_at; `capacity` and `available_capacity` summed over its
+    active sections (NULL without any); its first section (as `first_sections` picks it), every column
+    labelled SECTION_PREFIX + name and all NULL when it has none.
+    """
+    row: Row[Any] | None = (
+        await conn.execute(LIVE_STATE, {"event_id": event_id, "tenant_id": tenant_id})
+    ).one_or_none()
+    return row
 
 
 async def general_admission(conn: AsyncConnection, tenant_id: uuid.UUID, event_id: uuid.UUID) -> Row[Any] | None:
