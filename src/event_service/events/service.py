@@ -534,16 +534,21 @@ async def update_event(
     return view
 
 
+async def _check_venue_access(db: Database, venues: VenueDirectory, principal: Principal, event_id: uuid.UUID) -> None:
+    """404 for an unknown event, else the venue check, before (and outside) the change's transaction."""
+    async with db.read() as conn:
+        found = await q.get_event_row(conn, principal.tenant_id, event_id)
+    if found is None:
+        raise NotFound("Event")
+    await _venue_if_known(venues, principal, found.venue_id)
+
+
 async def publish_event(
     db: Database, venues: VenueDirectory, principal: Principal, meta: RequestMeta, event_id: uuid.UUID, *, cache: Cache
 ) -> dict[str, Any]:
     principal.require(ORGANIZER)
     tenant_id = principal.tenant_id
-    async with db.read() as conn:
-        found = await q.get_event_row(conn, tenant_id, event_id)
-    if found is None:
-        raise NotFound("Event")
-    await _venue_if_known(venues, principal, found.venue_id)
+    await _check_venue_access(db, venues, principal, event_id)
     async with db.transaction() as conn:
         before = await q.get_event_row(conn, tenant_id, event_id, for_update=True)
         if before is None:
@@ -573,11 +578,7 @@ async def delete_event(
 ) -> None:
     principal.require(ORGANIZER)
     tenant_id = principal.tenant_id
-    async with db.read() as conn:
-        found = await q.get_event_row(conn, tenant_id, event_id)
-    if found is None:
-        raise NotFound("Event")
-    await _venue_if_known(venues, principal, found.venue_id)
+    await _check_venue_access(db, venues, principal, event_id)
     async with db.transaction() as conn:
         before = await q.get_event_row(conn, tenant_id, event_id, for_update=True)
         if before is None:
@@ -682,11 +683,7 @@ async def update_metadata(
     principal.require(ORGANIZER)
     tenant_id = principal.tenant_id
     given = body.given()
-    async with db.read() as conn:
-        found = await q.get_event_row(conn, tenant_id, event_id)
-    if found is None:
-        raise NotFound("Event")
-    await _venue_if_known(venues, principal, found.venue_id)
+    await _check_venue_access(db, venues, principal, event_id)
     async with db.transaction() as conn:
         event = await q.get_event_row(conn, tenant_id, event_id, for_update=True)
         if event is None:

@@ -180,16 +180,8 @@ async def reserve(
             if replay is not None:
                 return replay
         stage.name = "reserve"
-        await capacity_queries.set_lock_timeout(conn, settings.reservation_lock_timeout_ms)
-
-        section = await capacity_queries.get_section(conn, tenant_id, capacity_id)
-        if section is None:
-            raise NotFound("Capacity section")
+        section = await _open_section(conn, settings, tenant_id, capacity_id)
         event_id = section["event_id"]
-        event = await capacity_queries.get_event(conn, tenant_id, event_id)
-        if event is None:
-            raise NotFound("Capacity section")
-        _check_event_open(event)
         _check_section_rules(section, body.quantity)
 
         limit = settings.max_active_holds_per_event
@@ -237,6 +229,21 @@ async def reserve(
 
 def _reserve_answer(section: Mapping[Any, Any], locked: dict[str, Any] | None, view: dict[str, Any]) -> dict[str, Any]:
     return {"message": "Capacity reserved", "capacity": hold_view(section), "locked_price": locked, "reservation": view}
+
+
+async def _open_section(
+    conn: AsyncConnection, settings: Settings, tenant_id: uuid.UUID, capacity_id: uuid.UUID
+) -> Mapping[Any, Any]:
+    """The start of every reserve: bound the wait on the section's row, read it, check its event sells."""
+    await capacity_queries.set_lock_timeout(conn, settings.reservation_lock_timeout_ms)
+    section = await capacity_queries.get_section(conn, tenant_id, capacity_id)
+    if section is None:
+        raise NotFound("Capacity section")
+    event = await capacity_queries.get_event(conn, tenant_id, section["event_id"])
+    if event is None:
+        raise NotFound("Capacity section")
+    _check_event_open(event)
+    return section
 
 
 def _check_event_open(event: Mapping[Any, Any]) -> None:
@@ -355,15 +362,8 @@ async def _reserve_round(
     try:
         async with _guarded(db) as (conn, stage):
             stage.name = "reserve"
-            await capacity_queries.set_lock_timeout(conn, settings.reservation_lock_timeout_ms)
-            section = await capacity_queries.get_section(conn, tenant_id, capacity_id)
-            if section is None:
-                raise NotFound("Capacity section")
+            section = await _open_section(conn, settings, tenant_id, capacity_id)
             event_id = section["event_id"]
-            event = await capacity_queries.get_event(conn, tenant_id, event_id)
-            if event is None:
-                raise NotFound("Capacity section")
-            _check_event_open(event)
             for index, ask in enumerate(asks):
                 try:
                     _check_section_rules(section, ask.quantity)
