@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -36,6 +36,36 @@ def constraint_name(exc: DBAPIError) -> str:
 async def set_lock_timeout(conn: AsyncConnection, milliseconds: int) -> None:
     """Bound every lock wait of the current transaction (SET LOCAL ends with it)."""
     await conn.execute(text(f"SET LOCAL lock_timeout = '{int(milliseconds)}ms'"))
+
+
+# The start of every reserve, in one round trip instead of three: it sets the
+# transaction's lock_timeout (set_config(..., true) is SET LOCAL) and reads the
+# section with its live event's status. Built once: it runs on every reserve.
+OPEN_SECTION = (
+    select(
+        func.set_config("lock_timeout", bindparam("lock_timeout"), True).label("lock_timeout_set"),
+        event_capacity,
+        events.c.status.label("event_status"),
+    )
+    .select_from(
+        event_capacity.join(
+            events,
+            (events.c.id == event_capacity.c.event_id)
+            & (events.c.tenant_id == event_capacity.c.tenant_id)
+            & events.c.deleted_at.is_(None),
+        )
+    )
+    .where(event_capacity.c.id == bindparam("capacity_id"), event_capacity.c.tenant_id == bindparam("tenant_id"))
+)
+
+
+async def open_section(
+    conn: AsyncConnection, tenant_id: uuid.UUID, capacity_id: uuid.UUID, lock_timeout_ms: int
+) -> Row | None:
+    """The section and `event_status`, with every later lock wait of the transaction bounded;
+    None when there is no such section or its event is deleted."""
+    parameters = {"lock_timeout": f"{int(lock_timeout_ms)}ms", "capacity_id": capacity_id, "tenant_id": tenant_id}
+    return (await conn.execute(OPEN_SECTION, parameters)).mappings().one_or_none()
 
 
 async def get_event(

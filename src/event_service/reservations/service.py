@@ -235,20 +235,16 @@ async def _open_section(
     conn: AsyncConnection, settings: Settings, tenant_id: uuid.UUID, capacity_id: uuid.UUID
 ) -> Mapping[Any, Any]:
     """The start of every reserve: bound the wait on the section's row, read it, check its event sells."""
-    await capacity_queries.set_lock_timeout(conn, settings.reservation_lock_timeout_ms)
-    section = await capacity_queries.get_section(conn, tenant_id, capacity_id)
+    section = await capacity_queries.open_section(conn, tenant_id, capacity_id, settings.reservation_lock_timeout_ms)
     if section is None:
         raise NotFound("Capacity section")
-    event = await capacity_queries.get_event(conn, tenant_id, section["event_id"])
-    if event is None:
-        raise NotFound("Capacity section")
-    _check_event_open(event)
+    _check_event_open(section["event_status"])
     return section
 
 
-def _check_event_open(event: Mapping[Any, Any]) -> None:
-    if event["status"] in _CLOSED_EVENT_STATUSES:
-        raise BusinessRuleViolation(f"Event is {event['status']}", code="EVENT_NOT_ON_SALE")
+def _check_event_open(event_status: str) -> None:
+    if event_status in _CLOSED_EVENT_STATUSES:
+        raise BusinessRuleViolation(f"Event is {event_status}", code="EVENT_NOT_ON_SALE")
 
 
 def _too_many_holds(limit: int) -> RateLimited:
