@@ -48,16 +48,13 @@ async def emit(conn: AsyncConnection, tenant_id: uuid.UUID, event_type: str, sub
     return event_id
 
 
-async def emit_many(conn: AsyncConnection, tenant_id: uuid.UUID, events: list[tuple[str, str, Any]]) -> list[uuid.UUID]:
-    """`emit` for several (event_type, subject, data) at once: one multi-row INSERT (coalesced reserves).
-    Returns the events' ids, in order."""
+async def emit_many(conn: AsyncConnection, tenant_id: uuid.UUID, events: list[tuple[str, str, Any]]) -> None:
+    """`emit` for several (event_type, subject, data) at once: one multi-row INSERT (coalesced reserves)."""
     if not events:
-        return []
+        return
     rows = []
-    ids: list[uuid.UUID] = []
     for event_type, subject, data in events:
         env = envelope(tenant_id, event_type, subject, data)
-        ids.append(uuid.UUID(env["id"]))
         rows.append(
             {
                 "id": uuid.UUID(env["id"]),
@@ -68,13 +65,6 @@ async def emit_many(conn: AsyncConnection, tenant_id: uuid.UUID, events: list[tu
             }
         )
     await conn.execute(insert(outbox).values(rows))
-    return ids
-
-
-async def withdraw(conn: AsyncConnection, tenant_id: uuid.UUID, event_ids: list[uuid.UUID]) -> None:
-    """Take back events written earlier in this transaction whose change did not happen after all."""
-    if event_ids:
-        await conn.execute(delete(outbox).where(outbox.c.tenant_id == tenant_id, outbox.c.id.in_(event_ids)))
 
 
 # --- Sequencer -------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Text, and_, case, cast, delete, func, insert, literal, null, select, text, update
+from sqlalchemy import Text, and_, case, cast, func, insert, literal, null, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
@@ -94,7 +94,7 @@ async def hold_seats_for_batch(
 async def insert_reservation(
     conn: AsyncConnection,
     tenant_id: uuid.UUID,
-    section: Mapping[Any, Any],
+    section: Row,
     *,
     user_id: uuid.UUID | None,
     quantity: int,
@@ -162,15 +162,6 @@ async def insert_reservations(
     statement = insert(capacity_reservations).values(rows).returning(*capacity_reservations.c)
     by_id = {row["id"]: row for row in (await conn.execute(statement)).mappings().all()}
     return [by_id[row_id] for row_id in ids]
-
-
-async def delete_reservations(conn: AsyncConnection, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> None:
-    """Take back ledger rows written earlier in this transaction whose seats were not held after all."""
-    await conn.execute(
-        delete(capacity_reservations).where(
-            capacity_reservations.c.tenant_id == tenant_id, capacity_reservations.c.id.in_(list(ids))
-        )
-    )
 
 
 async def count_active_holds_by_user(

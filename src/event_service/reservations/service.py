@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from event_service.capacity import queries as capacity_queries
 from event_service.capacity.schemas import plain
 from event_service.db.engine import Database
-from event_service.outbox.queries import emit, emit_many, withdraw
+from event_service.outbox.queries import emit, emit_many
 from event_service.platform.auth import Principal
 from event_service.platform.errors import (
     AppError,
@@ -196,13 +196,17 @@ async def reserve(
                 conn, tenant_id, event_id, capacity_id, body.pricing_id, body.quantity, user_id, datetime.now(UTC)
             )
 
-        # Ledger and outbox rows first, the conditional UPDATE last: the section's row lock (which
-        # every reserve of this section queues on) is then held only from the UPDATE to COMMIT.
-        # If the UPDATE refuses, raising rolls the transaction back, rows included.
+        held = await queries.hold_seats(conn, tenant_id, capacity_id, body.quantity, minutes, locked)
+        if held is None:
+            fresh = await capacity_queries.get_section(conn, tenant_id, capacity_id)
+            if fresh is None:
+                raise NotFound("Capacity section")
+            _check_section_rules(fresh, body.quantity)
+            raise _insufficient(fresh, body.quantity)
         reservation = await queries.insert_reservation(
             conn,
             tenant_id,
-            section,
+            held,
             user_id=user_id,
             quantity=body.quantity,
             minutes=minutes,
@@ -215,13 +219,6 @@ async def reserve(
         )
         view = reservation_view(reservation)
         await emit(conn, tenant_id, "reservation.created", f"reservations/{reservation['id']}", view)
-        held = await queries.hold_seats(conn, tenant_id, capacity_id, body.quantity, minutes, locked)
-        if held is None:
-            fresh = await capacity_queries.get_section(conn, tenant_id, capacity_id)
-            if fresh is None:
-                raise NotFound("Capacity section")
-            _check_section_rules(fresh, body.quantity)
-            raise _insufficient(fresh, body.quantity)
         if held["available_capacity"] == 0:
             await capacity_queries.sync_sold_out(conn, tenant_id, event_id)
         outcome = Outcome(200, _plain(_reserve_answer(held, locked, view)))
@@ -382,21 +379,8 @@ async def _reserve_round(
             if not ready:
                 return list(refused[index] for index in range(len(asks)))
 
-            # The decision: one conditional UPDATE for the sum; if it does not fit, one by one. The
-            # ledger and outbox rows go in first and the UPDATE last, so the section's row lock is
-            # held only from the UPDATE to COMMIT; if the sum does not fit they are taken back.
-            rows = await queries.insert_reservations(
-                conn, tenant_id, section, [_hold_data(asks[i], locks.get(i)) for i in ready]
-            )
-            views = [reservation_view(row) for row in rows]
-            event_ids = await emit_many(
-                conn,
-                tenant_id,
-                [
-                    ("reservation.created", f"reservations/{row['id']}", view)
-                    for row, view in zip(rows, views, strict=True)
-                ],
-            )
+            # The decision: one conditional UPDATE for the sum; if it does not fit, one by one.
+            held: list[tuple[int, Mapping[Any, Any]]] = []
             together = await queries.hold_seats_for_batch(
                 conn,
                 tenant_id,
@@ -405,15 +389,9 @@ async def _reserve_round(
                 max(asks[i].minutes for i in ready),
                 next((locks[i] for i in reversed(ready) if locks.get(i) is not None), None),
             )
-            held: list[tuple[int, Mapping[Any, Any]]] = []
             if together is not None:
-                for index, view in zip(ready, views, strict=True):
-                    granted[index] = Outcome(200, _plain(_reserve_answer(together, locks.get(index), view)))
-                if together["available_capacity"] == 0:
-                    await capacity_queries.sync_sold_out(conn, tenant_id, event_id)
+                held = [(index, together) for index in ready]
             else:
-                await queries.delete_reservations(conn, tenant_id, [row["id"] for row in rows])
-                await withdraw(conn, tenant_id, event_ids)
                 for index in ready:
                     ask = asks[index]
                     row = await queries.hold_seats(
@@ -430,8 +408,17 @@ async def _reserve_round(
                         raise _insufficient(fresh, ask.quantity)
                     except AppError as exc:
                         refused[index] = exc
-            if held:  # the one-by-one fallback: ledger and outbox rows for what was held
-                holds_data = [_hold_data(asks[index], locks.get(index)) for index, _ in held]
+            if held:
+                holds_data = [
+                    {
+                        "user_id": asks[index].user_id,
+                        "quantity": asks[index].quantity,
+                        "minutes": asks[index].minutes,
+                        "pricing_id": asks[index].pricing_id,
+                        "locked_price_data": locks.get(index),
+                    }
+                    for index, _ in held
+                ]
                 rows = await queries.insert_reservations(conn, tenant_id, held[0][1], holds_data)
                 created: list[tuple[str, str, Any]] = []
                 for (index, row_after), reservation in zip(held, rows, strict=True):
@@ -444,16 +431,6 @@ async def _reserve_round(
     except Exception as exc:  # the transaction failed as a whole (404, 503 ...): it answers every request left
         return [refused.get(index, exc) for index in range(len(asks))]
     return [refused[index] if index in refused else granted[index] for index in range(len(asks))]
-
-
-def _hold_data(ask: Ask, lock: dict[str, Any] | None) -> dict[str, Any]:
-    return {
-        "user_id": ask.user_id,
-        "quantity": ask.quantity,
-        "minutes": ask.minutes,
-        "pricing_id": ask.pricing_id,
-        "locked_price_data": lock,
-    }
 
 
 async def _lock_prices(
