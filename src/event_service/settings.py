@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     reservation_default_minutes: int = Field(default=15, ge=1)
     reservation_max_minutes: int = Field(default=60, ge=1)
     reservation_max_extend_minutes: int = Field(default=30, ge=1)
+    idempotency_key_retention_hours: float = Field(default=24.0, gt=0)
     reservation_lock_timeout_ms: int = Field(default=2000, ge=1)
     max_active_holds_per_event: int = Field(default=10, ge=0)
     max_event_advance_days: int = Field(default=730, ge=1)

@@ -8,13 +8,14 @@ import subprocess
 import sys
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from event_service.db.engine import Database
-from event_service.reservations.service import expire_due
+from event_service.reservations.service import expire_due, prune_idempotency_keys
 from tests import factories
 from tests.reservations.arrange import event_status, ledger_violations, on_sale_section, section_row
 from tests.support import Tenant
@@ -373,3 +374,22 @@ async def test_reconcile_reports_drift_and_fixes_it(
     assert fixed.json()["drift"][0]["ledger_reserved"] == 3
     assert (await section_row(engine, section["id"]))["reserved_capacity"] == 3
     assert await ledger_violations(engine, tenant.id) == []
+
+
+async def test_the_cleanup_job_forgets_idempotency_answers_past_their_retention(
+    client: httpx.AsyncClient, engine: AsyncEngine, tenant: Tenant, app: Any
+) -> None:
+    section = await on_sale_section(engine, tenant.id, 10)
+    headers = {**tenant.headers("customer", uuid.uuid4()), "Idempotency-Key": f"old-{uuid.uuid4()}"}
+    first = await client.post(_reserve_url(section), json={"quantity": 1}, headers=headers)
+    assert first.status_code == 200
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE tenant_id = :t"),
+            {"t": tenant.id},
+        )
+    assert await prune_idempotency_keys(app.state.db, app.state.settings) >= 1
+    # The key is forgotten: the same key now makes a new reservation.
+    again = await client.post(_reserve_url(section), json={"quantity": 1}, headers=headers)
+    assert again.status_code == 200
+    assert again.json()["reservation"]["id"] != first.json()["reservation"]["id"]

@@ -1,4 +1,5 @@
-"""The reservation cleanup job: every RESERVATION_CLEANUP_INTERVAL_MINUTES, expire due holds.
+"""The reservation cleanup job: every RESERVATION_CLEANUP_INTERVAL_MINUTES, expire due holds
+(and forget Idempotency-Key answers past their retention).
 
 Each `serve` worker runs one; they share the work safely (SKIP LOCKED batches,
 see reservations.service.expire_due). /health reports it as "reservationCleanup".
@@ -11,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI
 
 from event_service.jobs.periodic import PeriodicJob
-from event_service.reservations.service import expire_due
+from event_service.reservations.service import expire_due, prune_idempotency_keys
 
 JOB_KEY = "reservationCleanup"
 
@@ -23,6 +24,8 @@ def reservation_cleanup_job(app: FastAPI) -> PeriodicJob:
 def _work(app: FastAPI) -> Callable[[], Awaitable[int]]:
     async def work() -> int:
         # Read lazily: app.state.db exists only once the lifespan has started.
-        return await expire_due(app.state.db)
+        expired = await expire_due(app.state.db)
+        await prune_idempotency_keys(app.state.db, app.state.settings)
+        return expired
 
     return work

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Text, and_, case, cast, func, insert, literal, null, select, text, update
+from sqlalchemy import Text, and_, case, cast, delete, func, insert, literal, null, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
@@ -377,6 +377,12 @@ async def claim_idempotency_key(
         .returning(idempotency_keys.c.key)
     )
     return (await conn.execute(statement)).first() is not None
+
+
+async def prune_idempotency_keys(conn: AsyncConnection, older_than: timedelta) -> int:
+    """Forget Idempotency-Key answers older than the retention; a later repeat is a new request."""
+    result = await conn.execute(delete(idempotency_keys).where(idempotency_keys.c.created_at < func.now() - older_than))
+    return int(result.rowcount or 0)
 
 
 async def get_idempotency_key(

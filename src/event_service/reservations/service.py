@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -628,6 +628,12 @@ async def extend(
 
 
 # --- expiry (the background job's work) ---------------------------------------------------------
+
+
+async def prune_idempotency_keys(db: Database, settings: Settings) -> int:
+    """Drop stored Idempotency-Key answers past IDEMPOTENCY_KEY_RETENTION_HOURS (the cleanup job runs it)."""
+    async with db.transaction() as conn:
+        return await queries.prune_idempotency_keys(conn, timedelta(hours=settings.idempotency_key_retention_hours))
 
 
 async def expire_due(db: Database, batch_size: int = EXPIRY_BATCH) -> int:
