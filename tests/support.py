@@ -56,8 +56,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(database_url: str, workers: int = 1, **env: str) -> Iterator[str]:
-    """A real `event-service serve` process on loopback; yields its base URL."""
+def server_process(database_url: str, workers: int = 1, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real `event-service serve` process on loopback; yields its base URL and the process (to signal it)."""
     port = free_port()
     environment = {
         **os.environ,
@@ -70,22 +70,10 @@ def live_server(database_url: str, workers: int = 1, **env: str) -> Iterator[str
         "DB_POOL_MAX": "6",
         **env,
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "event_service.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-    )
+    if "PROMETHEUS_MULTIPROC_DIR" not in env:
+        environment.pop("PROMETHEUS_MULTIPROC_DIR", None)  # serve makes its own for several workers
+    command = [sys.executable, "-m", "event_service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen([*command, "--workers", str(workers)], env=environment, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -98,10 +86,18 @@ def live_server(database_url: str, workers: int = 1, **env: str) -> Iterator[str
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("event-service did not start")
             time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@contextmanager
+def live_server(database_url: str, workers: int = 1, **env: str) -> Iterator[str]:
+    """A real `event-service serve` process on loopback; yields its base URL."""
+    with server_process(database_url, workers, **env) as (base, _):
+        yield base

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -18,7 +16,7 @@ from fastapi import FastAPI
 
 from event_service.app import create_app
 from tests.conftest import make_settings
-from tests.support import TEST_JWT_SECRET, free_port
+from tests.support import free_port
 
 SHARED_REDIS = "redis://127.0.0.1:6379/0"
 
@@ -79,41 +77,3 @@ def own_redis() -> Iterator[RedisProcess]:
         yield redis
     finally:
         redis.stop()
-
-
-@contextmanager
-def server_process(database_url: str, workers: int = 1, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Like tests.support.live_server, but hands over the process so a test can signal it."""
-    port = free_port()
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "JWT_SECRET": TEST_JWT_SECRET,
-        "LOG_LEVEL": "warning",
-        "AUTO_MIGRATE": "false",
-        **env,
-    }
-    if "PROMETHEUS_MULTIPROC_DIR" not in env:
-        environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    command = [sys.executable, "-m", "event_service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen([*command, "--workers", str(workers)], env=environment, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("event-service did not start")
-            time.sleep(0.1)
-        yield base, process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()

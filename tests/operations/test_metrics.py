@@ -12,8 +12,8 @@ from sqlalchemy import insert
 
 from event_service.db import tables
 from tests import factories
-from tests.operations.support import running_app, server_process
-from tests.support import Tenant, auth
+from tests.operations.support import running_app
+from tests.support import Tenant, auth, server_process
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:

@@ -10,8 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.operations.support import server_process
-from tests.support import auth
+from tests.support import auth, server_process
 
 
 async def slow_body(payload: bytes, seconds: float) -> AsyncIterator[bytes]:

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from tests.operations.support import SHARED_REDIS, server_process, unique_prefix
-from tests.support import auth, free_port
+from tests.operations.support import SHARED_REDIS, unique_prefix
+from tests.support import auth, free_port, server_process
 
 
 @contextmanager

@@ -68,6 +68,11 @@ def csv_response(name: str, fields: Sequence[str], rows: Sequence[Mapping[str, A
     )
 
 
+def _rows_answer(format: str, key: str, csv_name: str, fields: Sequence[str], rows: list[dict[str, Any]]) -> Response:
+    """A tenant report's rows, as JSON ({"<key>": ...}) or, with ?format=csv, as CSV with a header line."""
+    return csv_response(csv_name, fields, rows) if format == "csv" else JSON(service.report(key, rows))
+
+
 @router.get("/customers/{customer_id}/profile")
 async def customer_profile(
     customer_id: uuid.UUID,
@@ -81,25 +86,19 @@ async def customer_profile(
 @router.get("/reports/sales", response_model=None)
 async def sales_report(principal: CurrentPrincipal, db: Db, filters: Filters, format: Format = "json") -> Response:
     rows = await service.sales_report(db, principal, filters)
-    if format == "csv":
-        return csv_response("sales-report", SALES_FIELDS, rows)
-    return JSON(service.report("sales", rows))
+    return _rows_answer(format, "sales", "sales-report", SALES_FIELDS, rows)
 
 
 @router.get("/reports/venue-comparison", response_model=None)
 async def venue_comparison(principal: CurrentPrincipal, db: Db, filters: Filters, format: Format = "json") -> Response:
     rows = await service.venue_comparison(db, principal, filters)
-    if format == "csv":
-        return csv_response("venue-comparison", VENUE_COMPARISON_FIELDS, rows)
-    return JSON(service.report("venue_comparison", rows))
+    return _rows_answer(format, "venue_comparison", "venue-comparison", VENUE_COMPARISON_FIELDS, rows)
 
 
 @router.get("/reports/customer-insights", response_model=None)
 async def customer_insights(principal: CurrentPrincipal, db: Db, filters: Filters, format: Format = "json") -> Response:
     rows = await service.customer_insights(db, principal, filters)
-    if format == "csv":
-        return csv_response("customer-insights", CUSTOMER_INSIGHTS_FIELDS, rows)
-    return JSON(service.report("customer_insights", rows))
+    return _rows_answer(format, "customer_insights", "customer-insights", CUSTOMER_INSIGHTS_FIELDS, rows)
 
 
 @router.get("/venues/{venue_id}/dashboard", response_model=None)
